@@ -1,0 +1,52 @@
+# qrpark — every target a developer or CI needs. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS=":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+.PHONY: install
+install: $(STAMP) ## Create .venv and install qrpark with its pinned dependencies
+
+.PHONY: run
+run: $(STAMP) ## Install, migrate the SQLite database, seed the demo lot and serve on $(HOST):$(PORT)
+	$(BIN)/qrpark db upgrade
+	$(BIN)/qrpark demo
+	$(BIN)/qrpark serve --host $(HOST) --port $(PORT)
+
+.PHONY: test
+test: $(STAMP) ## Install and run the whole test suite (SQLite always; PostgreSQL when reachable)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: $(STAMP) ## ruff (lint and format check) and mypy --strict on src/
+	$(BIN)/ruff check src tests bench training
+	$(BIN)/ruff format --check src tests bench training
+	$(BIN)/mypy
+
+.PHONY: fmt
+fmt: $(STAMP) ## Format the code and apply safe lint fixes
+	$(BIN)/ruff format src tests bench training
+	$(BIN)/ruff check --fix src tests bench training
+
+.PHONY: bench
+bench: $(STAMP) ## Run the benchmarks under bench/ and rewrite docs/BENCHMARKS.md
+	$(BIN)/python -m bench
+
+.PHONY: clean
+clean: ## Remove the virtual environment, caches and the local data folder
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache data test-artifacts

@@ -1,0 +1,3 @@
+from qrpark.cli import main
+
+main()
