@@ -50,3 +50,8 @@ bench: $(STAMP) ## Run the benchmarks under bench/ and rewrite docs/BENCHMARKS.m
 .PHONY: clean
 clean: ## Remove the virtual environment, caches and the local data folder
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache data test-artifacts
+
+TRAIN_STAMP := $(VENV)/.train-installed
+$(TRAIN_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev,train]"
+	@touch $(TRAIN_STAMP)

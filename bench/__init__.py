@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m bench [NAME ...]`` rewrites their sections of docs/BENCHMARKS.md."""
