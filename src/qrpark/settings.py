@@ -19,8 +19,8 @@ def _parse_keys(raw: str | dict[str, str]) -> dict[str, str]:
     if isinstance(raw, dict):
         return raw
     keys: dict[str, str] = {}
-    for item in raw.split(","):
-        item = item.strip()
+    for raw_item in raw.split(","):
+        item = raw_item.strip()
         if not item:
             continue
         kid, sep, secret = item.partition(":")

@@ -1,0 +1,1 @@
+"""Generic plumbing with no parking words: money, clock, ids, database, errors, signing."""

@@ -1,0 +1,1 @@
+"""Operators (tenants), their staff and API tokens."""

@@ -1,0 +1,1 @@
+"""Versioned tariffs and the fee engine."""
