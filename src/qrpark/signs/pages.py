@@ -1,0 +1,97 @@
+"""The page a sign's QR code opens: it proves where the driver is before anything is asked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from qrpark.lots import repository
+from qrpark.lots.models import Area, Lot
+from qrpark.operators.models import Operator
+from qrpark.signs.domain import CODE_RE, SignRef, verify
+from qrpark.tariffs import repository as tariff_repository
+from qrpark.tariffs.schemas import rules_from
+from qrpark.tariffs.text import describe_tariff
+from qrpark.web.deps import AppContainer, Locale, Session
+from qrpark.web.i18n import LOCALES, translator
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Landing:
+    operator: Operator
+    lot: Lot
+    area: Area
+
+
+def map_link(lat: float | None, lon: float | None) -> str | None:
+    if lat is None or lon is None:
+        return None
+    return (
+        f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=19/{lat:.6f}/{lon:.6f}"
+    )
+
+
+def _switch_links(request: Request) -> dict[str, str]:
+    params = {k: v for k, v in request.query_params.items() if k != "lang"}
+    return {loc: f"{request.url.path}?{urlencode({**params, 'lang': loc})}" for loc in LOCALES}
+
+
+def _page(
+    request: Request, c: AppContainer, locale: str, name: str, status: int, **ctx: object
+) -> HTMLResponse:
+    html = c.templates.get_template(name).render(
+        t=translator(locale), locale=locale, switch=_switch_links(request), **ctx
+    )
+    response = HTMLResponse(html, status_code=status)
+    if request.query_params.get("lang") in LOCALES:
+        response.set_cookie("lang", locale, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return response
+
+
+@router.get("/a/{lot_code}/{area_code}", response_class=HTMLResponse)
+async def landing(
+    request: Request,
+    lot_code: str,
+    area_code: str,
+    session: Session,
+    c: AppContainer,
+    locale: Locale,
+    k: str = "",
+    s: str = "",
+) -> HTMLResponse:
+    if not (CODE_RE.fullmatch(lot_code) and CODE_RE.fullmatch(area_code)):
+        return _page(request, c, locale, "signs/refused.html", 404, reason="unknown")
+    if not verify(SignRef(lot_code, area_code, k, s), c.keys):
+        # Forged, altered, or signed with a key that has been retired: never show a form.
+        return _page(request, c, locale, "signs/refused.html", 400, reason="bad")
+    found = await repository.area_by_codes(session, lot_code, area_code)
+    if found is None:
+        return _page(request, c, locale, "signs/refused.html", 404, reason="unknown")
+    operator, lot, area = found
+    tariff = await tariff_repository.in_force(session, lot.id, c.clock.now())
+    tariff_lines = (
+        describe_tariff(rules_from(tariff, lot.currency), locale, lot.time_zone) if tariff else None
+    )
+    return _page(
+        request,
+        c,
+        locale,
+        "signs/landing.html",
+        200,
+        operator=operator,
+        lot=lot,
+        area=area,
+        tariff_lines=tariff_lines,
+        map_url=map_link(area.latitude or lot.latitude, area.longitude or lot.longitude),
+    )
+
+
+@router.get("/a/{rest:path}", response_class=HTMLResponse)
+async def not_a_sign(request: Request, rest: str, c: AppContainer, locale: Locale) -> HTMLResponse:
+    """Anything else under /a/ is a sign we never printed."""
+    return _page(request, c, locale, "signs/refused.html", 404, reason="unknown")

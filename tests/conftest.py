@@ -1,0 +1,142 @@
+"""Shared fixtures: a migrated database on SQLite and on PostgreSQL, a test clock, the app.
+
+Every test that asks for ``db`` runs twice, once per backend, inside a transaction that is rolled
+back at the end. PostgreSQL is taken from ``QRPARK_TEST_POSTGRES_URL`` (default: the local server);
+when it cannot be reached those runs skip, unless ``QRPARK_TEST_REQUIRE_POSTGRES=1`` (set by CI),
+which turns the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from qrpark.kit.clock import FrozenClock
+from qrpark.kit.db import Database, make_engine, upgrade
+from qrpark.settings import Settings
+
+PG_URL = os.environ.get(
+    "QRPARK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+REQUIRE_PG = os.environ.get("QRPARK_TEST_REQUIRE_POSTGRES") == "1"
+SHARED_DATA = Path(
+    os.environ.get(
+        "QRPARK_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+    )
+).resolve()
+START = dt.datetime(2026, 3, 2, 3, 0, tzinfo=dt.UTC)  # a Monday, 12:00 in Seoul
+TEST_KEYS = "t2:test-signing-key-number-two,t1:test-signing-key-number-one"
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    url = make_url(PG_URL)
+    conn = await asyncpg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        database=url.database or "postgres",
+        timeout=5,
+    )
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def _pg_database(name: str) -> str:
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """A migrated PostgreSQL database for this test run, dropped at the end."""
+    name = f"qrpark_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    try:
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, Exception) as exc:
+        message = f"PostgreSQL is not reachable at {PG_URL}: {exc}"
+        if REQUIRE_PG:
+            pytest.fail(message + " (QRPARK_TEST_REQUIRE_POSTGRES=1)")
+        pytest.skip(message)
+    url = _pg_database(name)
+    upgrade(url)
+    yield url
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("sqlite") / "template.sqlite3"
+    url = f"sqlite+aiosqlite:///{path.as_posix()}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """The URL of a migrated database, once per backend."""
+    if request.param == "sqlite":
+        return str(request.getfixturevalue("sqlite_template"))
+    return str(request.getfixturevalue("pg_template"))
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    eng = make_engine(database_url)
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture
+async def db(engine: AsyncEngine) -> AsyncIterator[Database]:
+    """A database whose every change in the test is rolled back at the end."""
+    async with engine.connect() as conn:
+        outer = await conn.begin()
+        yield Database(engine, bind=conn)
+        await outer.rollback()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        environment="test",
+        data_dir=tmp_path,
+        public_base_url="https://park.example",
+        signing_keys=TEST_KEYS,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+async def client(
+    settings: Settings, db: Database, clock: FrozenClock
+) -> AsyncIterator[httpx.AsyncClient]:
+    from qrpark.web.app import create_app
+
+    app = create_app(settings, db=db, clock=clock)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://park.example") as c:
+        yield c
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared evaluation data not found at {SHARED_DATA}")
+    return SHARED_DATA
