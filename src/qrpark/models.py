@@ -2,8 +2,32 @@
 
 from qrpark.audit.models import AuditEntry
 from qrpark.kit.db import Base
+from qrpark.kit.idempotency import IdempotencyRecord
+from qrpark.kit.inbox import InboxMessage
+from qrpark.kit.outbox import OutboxJob
+from qrpark.ledger.models import Account, JournalEntry, JournalLine
 from qrpark.lots.models import Area, Lot
 from qrpark.operators.models import ApiToken, Operator, StaffUser
+from qrpark.payments.models import CardRegistration, PaymentIntent, PaymentMethod, Refund
 from qrpark.tariffs.models import Tariff
 
-__all__ = ["ApiToken", "Area", "AuditEntry", "Base", "Lot", "Operator", "StaffUser", "Tariff"]
+__all__ = [
+    "Account",
+    "ApiToken",
+    "Area",
+    "AuditEntry",
+    "Base",
+    "CardRegistration",
+    "IdempotencyRecord",
+    "InboxMessage",
+    "JournalEntry",
+    "JournalLine",
+    "Lot",
+    "Operator",
+    "OutboxJob",
+    "PaymentIntent",
+    "PaymentMethod",
+    "Refund",
+    "StaffUser",
+    "Tariff",
+]

@@ -60,6 +60,21 @@ class Settings(BaseSettings):
     time_zone: str = "Asia/Seoul"
     log_level: str = "INFO"
 
+    # Payments. The sandbox gateway is always there and is the default for new operators.
+    sandbox_webhook_secret: str = "sandbox-webhook-secret-for-development"  # noqa: S105 - sandbox only
+    sandbox_latency_ms: int = Field(default=0, ge=0, le=60_000)
+    sandbox_timeout_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    sandbox_error_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    portone_api_secret: str = ""
+    portone_store_id: str = ""
+    portone_channel_key: str = ""
+    portone_webhook_secret: str = ""
+    portone_api_base: str = "https://api.portone.io"
+    stripe_secret_key: str = ""
+    stripe_webhook_secret: str = ""
+    stripe_api_base: str = "https://api.stripe.com"
+    gateway_timeout_s: float = Field(default=15.0, gt=0)
+
     @field_validator("signing_keys", mode="before")
     @classmethod
     def _keys(cls, value: str | dict[str, str]) -> dict[str, str]:

@@ -22,6 +22,10 @@ class Operator(IdMixin, Base):
 
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # Which payment gateway this operator's money goes through: sandbox, portone or stripe.
+    payment_gateway: Mapped[str] = mapped_column(
+        String(20), default="sandbox", server_default="sandbox"
+    )
     created_at: Mapped[dt.datetime]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -17,6 +17,9 @@ from qrpark.kit.clock import Clock, SystemClock
 from qrpark.kit.db import Database
 from qrpark.kit.errors import QrparkError
 from qrpark.kit.signing import KeyRing
+from qrpark.payments.gateway import Gateway
+from qrpark.payments.service import Payments
+from qrpark.payments.wiring import build_gateways
 from qrpark.settings import Settings
 from qrpark.web.container import STATIC, Container, make_templates
 from qrpark.web.deps import locale
@@ -50,18 +53,28 @@ def render_error(request: Request, status: int, title: str, message: str) -> Res
 
 
 def create_app(
-    settings: Settings | None = None, db: Database | None = None, clock: Clock | None = None
+    settings: Settings | None = None,
+    db: Database | None = None,
+    clock: Clock | None = None,
+    gateways: Mapping[str, Gateway] | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
     settings.check_production_safety()
     owns_db = db is None
     database = db or Database.from_url(settings.resolved_database_url)
+    the_clock = clock or SystemClock()
     container = Container(
         settings=settings,
         db=database,
-        clock=clock or SystemClock(),
+        clock=the_clock,
         keys=KeyRing(settings.signing_keys),
         templates=make_templates(),
+        payments=Payments(
+            db=database,
+            clock=the_clock,
+            gateways=gateways if gateways is not None else build_gateways(settings),
+            public_base_url=settings.public_base_url,
+        ),
     )
 
     @asynccontextmanager
@@ -130,9 +143,15 @@ def create_app(
         return {"status": "ok", "version": __version__, "database": database.dialect}
 
     from qrpark.lots.endpoints import router as lots_api
+    from qrpark.payments.endpoints import router as payments_api
+    from qrpark.payments.pages import router as payment_pages
+    from qrpark.payments.sandbox_pages import router as sandbox_pages
     from qrpark.signs.pages import router as sign_pages
 
     app.include_router(lots_api)
+    app.include_router(payments_api)
+    app.include_router(payment_pages)
+    app.include_router(sandbox_pages)
     app.include_router(sign_pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -11,6 +11,7 @@ from qrpark.kit.clock import Clock
 from qrpark.kit.db import Database
 from qrpark.kit.money import format_amount
 from qrpark.kit.signing import KeyRing
+from qrpark.payments.service import Payments
 from qrpark.settings import Settings
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -35,3 +36,4 @@ class Container:
     clock: Clock
     keys: KeyRing
     templates: Environment
+    payments: Payments

@@ -1,0 +1,1 @@
+"""Payments: gateways (sandbox, PortOne, Stripe), payment methods, intents, refunds, webhooks."""
