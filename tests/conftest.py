@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -140,3 +141,74 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared evaluation data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+# --- card data must never be logged or stored -------------------------------------------------
+# Every log record of the whole run goes to test-artifacts/test.log. When the run ends, that log
+# and every SQLite database the tests left behind (qrpark's and the sandbox gateway's) are
+# scanned for card numbers and security codes; any finding fails the run.
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+_log_handler: logging.FileHandler | None = None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    global _log_handler
+    ARTIFACTS.mkdir(exist_ok=True)
+    _log_handler = logging.FileHandler(ARTIFACTS / "test.log", mode="w", encoding="utf-8")
+    _log_handler.setLevel(logging.DEBUG)
+    _log_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(_log_handler)
+    root.setLevel(logging.DEBUG)
+    logging.getLogger("aiosqlite").setLevel(
+        logging.INFO
+    )  # one line per cursor call drowns the rest
+
+
+def _sqlite_text(path: Path) -> str:
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return ""
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return "\n".join(repr(row) for t in tables for row in conn.execute(f'SELECT * FROM "{t}"'))
+    except sqlite3.Error:
+        return ""
+    finally:
+        conn.close()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from qrpark.kit.carddata import find_card_data
+
+    if _log_handler is not None:
+        _log_handler.flush()
+        logging.getLogger().removeHandler(_log_handler)
+        _log_handler.close()
+    findings: list[str] = []
+    log_file = ARTIFACTS / "test.log"
+    log_lines = 0
+    if log_file.exists():
+        with log_file.open(encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                log_lines += 1
+                findings += [f"test.log:{log_lines}: {f}" for f in find_card_data(line)]
+    basetemp = session.config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+    databases = sorted(Path(basetemp).rglob("*.sqlite3"))
+    for db_file in databases:
+        findings += [f"{db_file.name}: {f}" for f in find_card_data(_sqlite_text(db_file))]
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    summary = (
+        f"card-data scan: {log_lines} log lines and {len(databases)} databases scanned, "
+        f"{len(findings)} finding(s)"
+    )
+    if reporter is not None:
+        reporter.write_line(summary)
+        for finding in findings[:20]:
+            reporter.write_line(f"  {finding}")
+    if findings:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -26,10 +26,12 @@ import_app = typer.Typer(
     help="Import lots and areas from CSV (all or nothing).", no_args_is_help=True
 )
 token_app = typer.Typer(help="Operator API tokens.", no_args_is_help=True)
+ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(qr_app, name="qr")
 app.add_typer(import_app, name="import")
 app.add_typer(token_app, name="token")
+app.add_typer(ledger_app, name="ledger")
 
 
 def _run(work: Callable[..., Awaitable[T]], *args: object) -> T:
@@ -240,6 +242,35 @@ def token_create(
         return await issue_api_token(session, clock, op, name)
 
     typer.echo(_run(work))
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="Run what is due once and exit.")] = False,
+    poll: Annotated[float, typer.Option(help="Seconds between polls when idle.")] = 1.0,
+) -> None:
+    """Run the outbox worker: messages, payment recovery, gateway notifications."""
+    from qrpark.runtime import run_worker
+
+    counts = asyncio.run(run_worker(Settings(), once=once, poll=poll))
+    if once:
+        typer.echo(" ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nothing due")
+
+
+@ledger_app.command("check")
+def ledger_check() -> None:
+    """Verify that every journal entry balances and every payment and refund is booked exactly."""
+    from qrpark.runtime import check_everything
+
+    async def work(session, _clock, _settings):  # type: ignore[no-untyped-def]
+        return await check_everything(session)
+
+    checked, problems = _run(work)
+    for problem in problems:
+        typer.secho(f"  {problem}", fg=typer.colors.RED, err=True)
+    if problems:
+        raise _fail(f"ledger check: {len(problems)} problem(s) in {checked} record(s)")
+    typer.echo(f"ledger check: {checked} record(s), all consistent")
 
 
 def main() -> None:

@@ -71,9 +71,10 @@ async def _once(
 
 @router.post("/payment-methods/registrations", response_model=RegistrationStarted, status_code=201)
 async def start_registration(
-    body: RegistrationStart, operator: CurrentOperator, c: AppContainer
+    body: RegistrationStart, session: Session, operator: CurrentOperator, c: AppContainer
 ) -> RegistrationStarted:
     """Open the gateway's card page for a card owner; the person is sent to ``redirect_url``."""
+    await session.commit()
     reg_id, url = await c.payments.start_registration(
         operator_id=operator.id,
         gateway=operator.payment_gateway,
@@ -93,6 +94,7 @@ async def registration_method(
     reg = await session.get(CardRegistration, registration_id)
     if reg is None or reg.operator_id != operator.id:
         raise RegistrationNotFound
+    await session.commit()  # the payments service runs its own units of work
     return PaymentMethodOut.model_validate(await c.payments.finish_registration(registration_id))
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qrpark.kit.db import Base, IdMixin, str_enum
+from qrpark.operators import models as _operators  # noqa: F401 - tables our foreign keys name
 
 
 class IntentStatus(StrEnum):

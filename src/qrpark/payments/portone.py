@@ -107,7 +107,11 @@ class PortOneGateway:
         if self.channel_key:
             body["channelKey"] = self.channel_key
         response = await send(
-            self.client, "POST", f"/payments/{quote(order_id, safe='')}/billing-key", json=body
+            self.client,
+            "POST",
+            f"/payments/{quote(order_id, safe='')}/billing-key",
+            json=body,
+            answered_5xx=frozenset({"PG_PROVIDER"}),
         )
         if response.status_code == 200:
             payment = response.json().get("payment", {})
@@ -126,7 +130,10 @@ class PortOneGateway:
     async def start_checkout(
         self, *, order_id: str, amount: int, currency: str, order_name: str, return_url: str
     ) -> Redirect:
-        return Redirect(order_id, f"{self.public_base_url}/payments/portone/pay/{quote(order_id)}")
+        back = quote(return_url.removeprefix(self.public_base_url), safe="")
+        return Redirect(
+            order_id, f"{self.public_base_url}/payments/portone/pay/{quote(order_id)}?return={back}"
+        )
 
     async def lookup(self, order_id: str) -> RemotePayment:
         response = await send(
