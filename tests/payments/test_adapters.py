@@ -210,8 +210,9 @@ def test_stripe_webhook_signatures(stripe_fake, clock: FrozenClock) -> None:
             gateway.parse_webhook(headers, payload, now)
 
 
-async def test_portone_card_window_page_and_return(portone_fake, db: Database, clock: FrozenClock,
-                                                   operator: Operator, settings) -> None:
+async def test_portone_card_window_page_and_return(
+    portone_fake, db: Database, clock: FrozenClock, operator: Operator, settings
+) -> None:
     import httpx
 
     from qrpark.web.app import create_app
@@ -223,9 +224,14 @@ async def test_portone_card_window_page_and_return(portone_fake, db: Database, c
 
         token = await issue_api_token(s, clock, operator, "t")
     app = create_app(settings, db=db, clock=clock, gateways={"portone": gateway})
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://park.example") as c:
-        started = await c.post("/api/v1/payment-methods/registrations", json={"owner_ref": "d9"},
-                               headers={"authorization": f"Bearer {token}"})
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="https://park.example"
+    ) as c:
+        started = await c.post(
+            "/api/v1/payment-methods/registrations",
+            json={"owner_ref": "d9"},
+            headers={"authorization": f"Bearer {token}"},
+        )
         assert started.status_code == 201, started.text
         page = await c.get(started.json()["redirect_url"].removeprefix("https://park.example"))
         assert page.status_code == 200
@@ -233,11 +239,18 @@ async def test_portone_card_window_page_and_return(portone_fake, db: Database, c
         assert 'data-action="issue"' in page.text
         assert 'data-store-id="store-1"' in page.text
         reg_id = started.json()["registration_id"]
-        back = await c.get(f"/payments/registrations/{reg_id}/return", params={"billingKey": fake.issue("5678")})
+        back = await c.get(
+            f"/payments/registrations/{reg_id}/return", params={"billingKey": fake.issue("5678")}
+        )
         assert back.status_code == 200
         assert "•••• 5678" in back.text
-        failed = await c.post("/api/v1/payment-methods/registrations", json={"owner_ref": "d9"},
-                              headers={"authorization": f"Bearer {token}"})
-        refused = await c.get(f"/payments/registrations/{failed.json()['registration_id']}/return",
-                              params={"code": "FAILURE_TYPE_PG", "message": "user cancelled"})
+        failed = await c.post(
+            "/api/v1/payment-methods/registrations",
+            json={"owner_ref": "d9"},
+            headers={"authorization": f"Bearer {token}"},
+        )
+        refused = await c.get(
+            f"/payments/registrations/{failed.json()['registration_id']}/return",
+            params={"code": "FAILURE_TYPE_PG", "message": "user cancelled"},
+        )
         assert refused.status_code == 402

@@ -131,4 +131,9 @@ def test_the_card_data_finder_finds_what_it_must() -> None:
     assert find_card_data("cvc: 987") == ["card security code near offset 0"]
     assert find_card_data("order 01a20bd86275 amount 1234567890123") == []  # not Luhn-valid
     # digit runs inside hex identifiers are not card numbers
-    assert find_card_data("01a20bdd17a774528f50208192994711 7b8c-9548-421735167ff5 sbx_pay_69663c0968175670221f") == []
+    assert (
+        find_card_data(
+            "01a20bdd17a774528f50208192994711 7b8c-9548-421735167ff5 sbx_pay_69663c0968175670221f"
+        )
+        == []
+    )
