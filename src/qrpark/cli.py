@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import typer
 
+from qrpark.occupancy.cli import app as occupancy_app
+
 app = typer.Typer(
     name="qrpark",
     help="qrpark: gateless parking by signed QR signs and CCTV.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+app.add_typer(occupancy_app, name="occupancy")
 
 
 @app.command()
