@@ -2,9 +2,8 @@
 
 The uncalibrated scorer gives a logit ``z0`` and a feature vector ``f`` per patch. The
 calibrated logit is ``a·z0 + b + w·(f − mean)/scale``: with no data it equals ``z0`` (a = 1,
-b = 0, w = 0), and the ridge penalty pulls ``a`` towards 1 and ``w`` towards 0, so that a few
-patches adjust the synthetic model instead of replacing it. The penalty strength is chosen by
-stratified cross-validation on the calibration patches themselves. Pure numpy.
+b = 0, w = 0). ``w`` is kept to one direction of feature space (see :func:`fit_calibration`),
+so that a few patches adjust the synthetic model instead of replacing it. Pure numpy.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from typing import Any
 import numpy as np
 
 FORMAT_VERSION = 1
-L2_GRID = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 1000.0)
+L2 = 1.0
 _Z_CLIP = 20.0
 
 
@@ -94,7 +93,7 @@ class Calibration:
     l2: float
     n_busy: int
     n_free: int
-    cv_log_loss: float
+    fit_log_loss: float
 
     def logits(self, z0: np.ndarray, features: np.ndarray) -> np.ndarray:
         """Calibrated logits for raw logits ``z0`` (N) and features (N×D)."""
@@ -125,7 +124,7 @@ class Calibration:
             "l2": self.l2,
             "n_busy": self.n_busy,
             "n_free": self.n_free,
-            "cv_log_loss": self.cv_log_loss,
+            "fit_log_loss": self.fit_log_loss,
         }
 
     @classmethod
@@ -151,7 +150,7 @@ class Calibration:
                 l2=float(data["l2"]),
                 n_busy=int(data["n_busy"]),
                 n_free=int(data["n_free"]),
-                cv_log_loss=float(data["cv_log_loss"]),
+                fit_log_loss=float(data["fit_log_loss"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise CalibrationError(f"malformed calibration: {exc}") from exc
@@ -160,16 +159,19 @@ class Calibration:
         return cal
 
 
-def _design(z0: np.ndarray, x: np.ndarray) -> np.ndarray:
-    z = np.clip(z0, -_Z_CLIP, _Z_CLIP)[:, None]
-    return np.hstack([z, np.ones_like(z), x])
+def _prototype(x: np.ndarray, busy: np.ndarray) -> tuple[np.ndarray, float]:
+    """Unit direction from the free mean to the busy mean, and the offset of their midpoint."""
+    centre_busy, centre_free = x[busy].mean(axis=0), x[~busy].mean(axis=0)
+    direction = centre_busy - centre_free
+    direction /= float(np.linalg.norm(direction)) + 1e-9
+    return direction, float((centre_busy + centre_free) @ direction / 2)
 
 
-def _folds(labels: np.ndarray, k: int) -> np.ndarray:
+def _folds(busy: np.ndarray, k: int) -> np.ndarray:
     """Fold number per sample, dealt round-robin within each class (deterministic)."""
-    fold = np.empty(labels.size, dtype=np.int64)
-    for cls in (0, 1):
-        idx = np.flatnonzero(labels == cls)
+    fold = np.empty(busy.size, dtype=np.int64)
+    for cls in (False, True):
+        idx = np.flatnonzero(busy == cls)
         fold[idx] = np.arange(idx.size) % k
     return fold
 
@@ -182,47 +184,47 @@ def fit_calibration(
     ``z0`` are the scorer's raw logits (N), ``features`` its feature vectors (N×D) and
     ``is_busy`` the labels. ``scorer`` names the model the features came from, so that a
     calibration is never applied to another model's features.
+
+    With a few dozen patches and 64 features the classes are always separable, so a full
+    logistic head on the features over-fits the time block the patches came from. Instead the
+    features enter through one direction, from the free to the busy class mean (standardised),
+    and only three numbers are fitted: ``a·z0 + b + c·s``, where ``s`` is each patch's position
+    along that direction, computed out-of-fold so that ``c`` is not inflated by the patches
+    that drew the direction. A light ridge pulls ``a`` to 1 and ``c`` to 0.
     """
-    z = np.asarray(z0, dtype=np.float64)
+    z = np.clip(np.asarray(z0, dtype=np.float64), -_Z_CLIP, _Z_CLIP)
     f = np.asarray(features, dtype=np.float64)
-    y = np.asarray(is_busy, dtype=bool).astype(np.float64)
-    n_busy, n_free = int(y.sum()), int(y.size - y.sum())
-    if f.ndim != 2 or z.shape != (f.shape[0],) or y.shape != z.shape:
+    busy = np.asarray(is_busy, dtype=bool)
+    n_busy, n_free = int(busy.sum()), int(busy.size - busy.sum())
+    if f.ndim != 2 or z.shape != (f.shape[0],) or busy.shape != z.shape:
         raise CalibrationError("need logits N, features N×D and labels N")
     if min(n_busy, n_free) < 2:
         raise CalibrationError("need at least 2 busy and 2 free patches to calibrate")
     mean = f.mean(axis=0)
     scale = f.std(axis=0) + 1e-3 * (np.abs(mean) + 1e-3)
     x = (f - mean) / scale
-    design = _design(z, x)
-    dim = design.shape[1]
-    penalty = np.ones(dim)
-    penalty[0] = 0.1  # the raw logit may be trusted less on a camera unlike the renders
-    penalty[1] = 0.0  # the bias moves freely: cameras differ most in their prior
-    prior = np.zeros(dim)
-    prior[0] = 1.0
     k = min(5, n_busy, n_free)
-    fold = _folds(y, k)
-    best_l2, best_loss = L2_GRID[-1], np.inf
-    for l2 in L2_GRID:
-        held = np.empty_like(y)
-        for i in range(k):
-            train, test = fold != i, fold == i
-            theta = fit_logistic(design[train], y[train], penalty=penalty, prior=prior, l2=l2)
-            held[test] = design[test] @ theta
-        loss = _log_loss(held, y)
-        if loss < best_loss - 1e-9:
-            best_l2, best_loss = l2, loss
-    theta = fit_logistic(design, y, penalty=penalty, prior=prior, l2=best_l2)
+    fold = _folds(busy, k)
+    along = np.empty(z.size)
+    for i in range(k):
+        direction, offset = _prototype(x[fold != i], busy[fold != i])
+        along[fold == i] = x[fold == i] @ direction - offset
+    design = np.stack([z, np.ones_like(z), along], axis=1)
+    y = busy.astype(np.float64)
+    theta = fit_logistic(
+        design, y, penalty=np.array([1.0, 0.0, 1.0]), prior=np.array([1.0, 0.0, 0.0]), l2=L2
+    )
+    direction, offset = _prototype(x, busy)
+    a, b, c = (float(v) for v in theta)
     return Calibration(
         scorer=scorer,
-        a=float(theta[0]),
-        b=float(theta[1]),
-        weights=tuple(float(v) for v in theta[2:]),
+        a=a,
+        b=b - c * offset,
+        weights=tuple(float(v) for v in c * direction),
         mean=tuple(float(v) for v in mean),
         scale=tuple(float(v) for v in scale),
-        l2=best_l2,
+        l2=L2,
         n_busy=n_busy,
         n_free=n_free,
-        cv_log_loss=best_loss,
+        fit_log_loss=_log_loss(design @ theta, y),
     )

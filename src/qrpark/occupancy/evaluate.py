@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from qrpark.occupancy.calibration import Calibration, fit_calibration
-from qrpark.occupancy.metrics import score
-from qrpark.occupancy.scoring import PatchScorer
+from qrpark.occupancy.metrics import BinaryScore, score
+from qrpark.occupancy.scoring import PatchScorer, RawScores
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp"})
 
@@ -85,7 +85,7 @@ def _score_paths(
     paths: Sequence[Path],
     batch: int,
     advance: Callable[[int], None],
-) -> tuple[np.ndarray, np.ndarray, float]:
+) -> tuple[RawScores, float]:
     logits: list[np.ndarray] = []
     feats: list[np.ndarray] = []
     seconds = 0.0
@@ -97,7 +97,49 @@ def _score_paths(
         logits.append(raw.logits)
         feats.append(raw.features)
         advance(len(chunk))
-    return np.concatenate(logits), np.concatenate(feats), seconds
+    return RawScores(np.concatenate(logits), np.concatenate(feats)), seconds
+
+
+def check_calibrate(calibrate: int, n_busy: int, n_free: int) -> None:
+    """Refuse a calibration size of 1, or one that leaves a class with nothing to score.
+
+    Raises:
+        TooFewPatchesError: as above.
+    """
+    if calibrate == 1:
+        raise TooFewPatchesError("--calibrate needs at least 2 patches of each class")
+    if calibrate >= min(n_busy, n_free):
+        raise TooFewPatchesError(
+            f"--calibrate {calibrate} leaves nothing to score ({n_busy} busy, {n_free} free)"
+        )
+
+
+def score_with_calibration(
+    busy: RawScores, free: RawScores, *, calibrate: int, scorer: str
+) -> tuple[BinaryScore, Calibration | None]:
+    """Score raw outputs of one camera's busy and free patches, each in file-name order.
+
+    With ``calibrate`` = N > 0 the first N of each class fit the calibration and are left
+    out of the score; with 0 the raw logits decide.
+
+    Raises:
+        TooFewPatchesError: see :func:`check_calibrate`.
+    """
+    n_busy, n_free = len(busy.logits), len(free.logits)
+    check_calibrate(calibrate, n_busy, n_free)
+    calibration: Calibration | None = None
+    if calibrate:
+        calibration = fit_calibration(
+            np.concatenate([busy.logits[:calibrate], free.logits[:calibrate]]),
+            np.concatenate([busy.features[:calibrate], free.features[:calibrate]]),
+            np.array([True] * calibrate + [False] * calibrate),
+            scorer,
+        )
+    z0 = np.concatenate([busy.logits[calibrate:], free.logits[calibrate:]])
+    feats = np.concatenate([busy.features[calibrate:], free.features[calibrate:]])
+    truth = np.array([True] * (n_busy - calibrate) + [False] * (n_free - calibrate))
+    logits = calibration.logits(z0, feats) if calibration else z0
+    return score(logits > 0, truth), calibration
 
 
 def evaluate_folder(
@@ -113,42 +155,29 @@ def evaluate_folder(
 
     With ``calibrate`` = N, the first N patches of each class in file-name order fit a
     per-camera calibration and are left out of the score. ``ms_per_space`` counts resizing
-    and inference (not file decoding), averaged over the scored patches at ``batch`` per call.
+    and inference (not file decoding), averaged over all patches at ``batch`` per call.
 
     Raises:
         NotALabelledFolderError: see :func:`list_labelled`.
-        TooFewPatchesError: N leaves a class with nothing to score, or is below 2.
+        TooFewPatchesError: see :func:`check_calibrate`.
     """
     folder = list_labelled(directory)
-    if calibrate and calibrate < 2:
-        raise TooFewPatchesError("--calibrate needs at least 2 patches of each class")
-    if calibrate >= min(len(folder.busy), len(folder.free)):
-        raise TooFewPatchesError(
-            f"--calibrate {calibrate} leaves nothing to score "
-            f"({len(folder.busy)} busy, {len(folder.free)} free)"
-        )
-    cal_paths = folder.busy[:calibrate] + folder.free[:calibrate]
-    scored = folder.busy[calibrate:] + folder.free[calibrate:]
-    truth = np.array(
-        [True] * (len(folder.busy) - calibrate) + [False] * (len(folder.free) - calibrate)
+    check_calibrate(calibrate, len(folder.busy), len(folder.free))  # before any inference
+    on_total(len(folder.busy) + len(folder.free))
+    busy, t_busy = _score_paths(scorer, folder.busy, batch, advance)
+    free, t_free = _score_paths(scorer, folder.free, batch, advance)
+    result, calibration = score_with_calibration(
+        busy, free, calibrate=calibrate, scorer=scorer.name
     )
-    on_total(len(cal_paths) + len(scored))
-    calibration: Calibration | None = None
-    if calibrate:
-        z0, f, _ = _score_paths(scorer, cal_paths, batch, advance)
-        labels = np.array([True] * calibrate + [False] * calibrate)
-        calibration = fit_calibration(z0, f, labels, scorer.name)
-    z0, f, seconds = _score_paths(scorer, scored, batch, advance)
-    logits = calibration.logits(z0, f) if calibration else z0
-    result = score(logits > 0, truth)
     report: dict[str, Any] = {"dir": str(directory), "scorer": scorer.name}
     report.update(result.as_dict())
-    report["ms_per_space"] = round(1000 * seconds / max(1, len(scored)), 4)
+    total = len(folder.busy) + len(folder.free)
+    report["ms_per_space"] = round(1000 * (t_busy + t_free) / total, 4)
     report["batch"] = batch
     report["calibrated_per_class"] = calibrate
     if calibration is not None:
         report["calibration"] = {
             "l2": calibration.l2,
-            "cv_log_loss": round(calibration.cv_log_loss, 4),
+            "fit_log_loss": round(calibration.fit_log_loss, 4),
         }
     return report
