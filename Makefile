@@ -55,3 +55,7 @@ TRAIN_STAMP := $(VENV)/.train-installed
 $(TRAIN_STAMP): $(STAMP)
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev,train]"
 	@touch $(TRAIN_STAMP)
+
+.PHONY: train-occupancy
+train-occupancy: $(TRAIN_STAMP) ## Retrain the occupancy CNN from synthetic patches only (CPU, ~20 min on 2 cores) and write its ONNX
+	nice -n 10 $(BIN)/python -m training.occupancy.train --seed 7 --out src/qrpark/occupancy/models/occupancy.onnx

@@ -10,6 +10,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
+from qrpark.occupancy.cli import app as occupancy_app
 from qrpark.settings import Settings
 
 T = TypeVar("T")
@@ -32,6 +33,7 @@ app.add_typer(qr_app, name="qr")
 app.add_typer(import_app, name="import")
 app.add_typer(token_app, name="token")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(occupancy_app, name="occupancy")
 
 
 def _run(work: Callable[..., Awaitable[T]], *args: object) -> T:

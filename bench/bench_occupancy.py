@@ -1,0 +1,146 @@
+"""Occupancy: speed per space on one core, and accuracy per camera of occupancy-cnrpark.
+
+Speed: the CNN (onnxruntime, one intra-op thread) against the classical fallback, both on the
+same synthetic 150-pixel patches in the same run, plus the per-space crop from a full frame.
+Accuracy: every patch of each camera of ``../shared/data/occupancy-cnrpark`` (or
+``$QRPARK_SHARED_DATA/occupancy-cnrpark``), uncalibrated and calibrated on the first 25 patches
+of each class in file-name order (the earliest capture times), which are then left out of the
+score; next to the majority-class baseline, with Wilson 95 % intervals.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+CALIBRATE = 25
+
+
+def data_dir() -> Path:
+    """The occupancy-cnrpark folder: ``$QRPARK_SHARED_DATA`` or ``../shared/data``."""
+    base = os.environ.get("QRPARK_SHARED_DATA")
+    return (Path(base) if base else REPO / ".." / "shared" / "data") / "occupancy-cnrpark"
+
+
+def _per_call_ms(fn: Callable[[], object], calls: int, repeats: int = 5) -> float:
+    """Median over ``repeats`` of the mean milliseconds per call of ``fn``."""
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        times.append((time.perf_counter() - start) * 1000 / calls)
+    return statistics.median(times)
+
+
+def _speed() -> list[str]:
+    import cv2
+
+    from qrpark.occupancy.classical import ClassicalScorer
+    from qrpark.occupancy.classifier import MODEL_PATH, OnnxOccupancyModel
+    from qrpark.occupancy.crop import warp_space
+
+    sys.path.insert(0, str(REPO))
+    from training.occupancy.render import render_patch
+
+    cv2.setNumThreads(1)
+    rng = np.random.default_rng(0)
+    patches = [render_patch(rng, i % 2 == 0, 150) for i in range(50)]
+    cnn = OnnxOccupancyModel(MODEL_PATH)
+    classical = ClassicalScorer()
+    frame = rng.integers(0, 256, (1080, 1920, 3), dtype=np.uint8)
+    polygon = [(800.0, 500.0), (950.0, 520.0), (940.0, 660.0), (790.0, 640.0)]
+    one = [patches[0]]
+    rows = [
+        ("CNN, one space per call", _per_call_ms(lambda: cnn.score(one), 200)),
+        ("CNN, 50 spaces per call (one frame)", _per_call_ms(lambda: cnn.score(patches), 10) / 50),
+        ("classical fallback, per space", _per_call_ms(lambda: classical.score(patches), 10) / 50),
+        (
+            "crop (perspective warp to 64×64) from 1080p",
+            _per_call_ms(lambda: warp_space(frame, polygon), 200),
+        ),
+    ]
+    size = MODEL_PATH.stat().st_size
+    lines = [
+        "### Speed per space (one core: onnxruntime intra_op_num_threads=1, OpenCV 1 thread)",
+        "",
+        f"Model `{MODEL_PATH.name}`: {size / 1024:.0f} KiB, sha256 `{cnn.sha256[:16]}…`. "
+        "Input: synthetic 150×150 patches (resize included). Median of 5 runs.",
+        "",
+        "| what | ms per space |",
+        "| --- | ---: |",
+    ]
+    lines += [f"| {name} | {ms:.3f} |" for name, ms in rows]
+    return lines
+
+
+def _accuracy(root: Path) -> list[str]:
+    from qrpark.occupancy.classical import ClassicalScorer
+    from qrpark.occupancy.classifier import MODEL_PATH, OnnxOccupancyModel
+    from qrpark.occupancy.evaluate import list_labelled, read_patch, score_with_calibration
+    from qrpark.occupancy.scoring import PatchScorer, RawScores, to_square_bgr
+
+    def raw(scorer: PatchScorer, patches: list[np.ndarray]) -> RawScores:
+        parts = [scorer.score(patches[i : i + 256]) for i in range(0, len(patches), 256)]
+        return RawScores(
+            np.concatenate([p.logits for p in parts]),
+            np.concatenate([p.features for p in parts]),
+        )
+
+    scorers: list[tuple[str, PatchScorer]] = [
+        ("CNN", OnnxOccupancyModel(MODEL_PATH)),
+        ("classical", ClassicalScorer()),
+    ]
+    lines = [
+        "### Accuracy per camera (CNRPark patches, evaluation only)",
+        "",
+        f"Calibrated: the first {CALIBRATE} busy and {CALIBRATE} free patches in file-name order "
+        "(earliest capture times) fit the per-camera head and are left out of the score. "
+        "Baseline: always the majority class of the scored set. [lo, hi]: Wilson 95 %.",
+        "",
+        "| camera | scorer | calibration | n | accuracy [95 % CI] | recall busy | recall free "
+        "| balanced | majority baseline |",
+        "| --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: |",
+    ]
+    cameras = sorted(d.name for d in root.iterdir() if (d / "busy").is_dir())
+    for camera in cameras:
+        folder = list_labelled(root / camera)
+        # 64×64 is what both scorers resize to, so decoding once per camera changes nothing
+        busy = [to_square_bgr(read_patch(p), 64) for p in folder.busy]
+        free = [to_square_bgr(read_patch(p), 64) for p in folder.free]
+        for label, scorer in scorers:
+            rb, rf = raw(scorer, busy), raw(scorer, free)
+            for cal in (0, CALIBRATE):
+                s, _ = score_with_calibration(rb, rf, calibrate=cal, scorer=scorer.name)
+                lo, hi = s.accuracy_wilson95
+                lines.append(
+                    f"| {camera} | {label} | {f'{cal}+{cal}' if cal else 'none'} | {s.n} "
+                    f"| {s.accuracy:.4f} [{lo:.4f}, {hi:.4f}] | {s.recall_busy:.4f} "
+                    f"| {s.recall_free:.4f} | {s.balanced_accuracy:.4f} "
+                    f"| {s.majority_baseline:.4f} |"
+                )
+    return lines
+
+
+def run() -> str:
+    """Markdown section for docs/BENCHMARKS.md."""
+    lines = ["## Occupancy (issue 7)", ""]
+    lines += _speed()
+    lines.append("")
+    root = data_dir()
+    if root.is_dir():
+        lines += _accuracy(root)
+    else:
+        lines.append(
+            f"Accuracy skipped: no evaluation data at `{root}` (set QRPARK_SHARED_DATA to the "
+            "folder holding occupancy-cnrpark)."
+        )
+    return "\n".join(lines)

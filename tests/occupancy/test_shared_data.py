@@ -1,0 +1,37 @@
+"""Evaluation on the real CNRPark patches in ../shared/data (never used for training)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qrpark.occupancy.classifier import OnnxOccupancyModel
+from qrpark.occupancy.evaluate import evaluate_folder
+
+from .conftest import shared_cnrpark
+
+DATA = shared_cnrpark()
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (DATA / "B" / "busy").is_dir(),
+        reason=f"evaluation data absent: {DATA} (set QRPARK_SHARED_DATA to shared/data)",
+    ),
+]
+
+
+def test_calibrated_model_on_camera_a_beats_its_majority_baseline() -> None:
+    report = evaluate_folder(DATA / "A", OnnxOccupancyModel(), calibrate=25)
+    assert report["n"] == 6171 - 50
+    lo, _ = report["accuracy_wilson95"]
+    assert lo > report["majority_baseline"] + 0.3
+    assert report["balanced_accuracy"] >= 0.93
+
+
+def test_calibrated_model_on_camera_b_is_better_than_chance_per_class() -> None:
+    # camera B is the known weak spot (docs/occupancy.md): accuracy stays near its 75 % majority
+    # baseline, so this guards only that both classes are told apart better than a coin does
+    report = evaluate_folder(DATA / "B", OnnxOccupancyModel(), calibrate=25)
+    assert report["n"] == 6413 - 50
+    assert report["balanced_accuracy"] >= 0.65
+    assert min(report["recall"].values()) >= 0.55

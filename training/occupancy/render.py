@@ -1,0 +1,444 @@
+"""Synthetic parking-space patches for training the occupancy classifier.
+
+Everything here is drawn from scratch with numpy and OpenCV: no photograph is used. A scene is
+laid out top-down (a row of spaces, the rows in front of and behind it), cars are drawn as
+extruded rounded boxes (body sides, wheels, glass cabin, roof, lights) leaning along one global
+"camera" direction so that their sides show as an oblique camera would see them, then the scene
+is warped through a random camera homography and the patch around the middle space is cut out,
+either rectified (as ``qrpark.occupancy.crop.warp_space`` does from a polygon) or as an upright
+bounding box of the projected space (as fixed-camera data sets cut their patches). Strong
+photometric changes follow: shadows of trees, night, rain, glare, haze, blur, noise, JPEG.
+
+A patch is *busy* when a car's footprint centre lies in the middle space; neighbours, people,
+stains, shadows and cars of other rows intruding at the edges do not make it busy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+SPACE_W = 60  # world pixels across a space
+SPACE_L = 110  # world pixels along a space
+CANVAS_W = SPACE_W * 4
+CANVAS_H = SPACE_L * 3 + 80
+RENDER = 128  # patches are drawn at this size, then area-resized to the requested one
+
+Rng = np.random.Generator
+Pt = tuple[float, float]
+
+# Common car colours (BGR) weighted roughly as they appear in European car parks.
+_PALETTE: list[tuple[tuple[int, int, int], float]] = [
+    ((235, 235, 235), 0.20),  # white
+    ((190, 190, 185), 0.14),  # silver
+    ((120, 120, 118), 0.12),  # grey
+    ((30, 30, 30), 0.16),  # black
+    ((110, 50, 20), 0.07),  # dark blue
+    ((40, 40, 170), 0.08),  # red
+    ((160, 90, 30), 0.05),  # blue
+    ((40, 80, 30), 0.03),  # dark green
+    ((150, 190, 210), 0.04),  # beige
+    ((30, 190, 230), 0.02),  # yellow
+]
+
+
+def _car_colour(rng: Rng) -> np.ndarray:
+    if rng.random() < 0.12:
+        hsv = np.uint8([[[rng.integers(0, 180), rng.integers(40, 255), rng.integers(30, 255)]]])
+        return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)[0, 0].astype(np.float32)
+    weights = np.array([w for _, w in _PALETTE])
+    idx = rng.choice(len(_PALETTE), p=weights / weights.sum())
+    base = np.array(_PALETTE[idx][0], dtype=np.float32)
+    return np.clip(base + rng.normal(0, 12, 3), 0, 255).astype(np.float32)
+
+
+def _smooth_noise(rng: Rng, h: int, w: int, cells: int) -> np.ndarray:
+    """Value noise in [0, 1] with about ``cells`` blobs across."""
+    small = rng.random((max(2, cells * h // w + 1), cells + 1)).astype(np.float32)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC).clip(0, 1)
+
+
+def _ground(rng: Rng) -> np.ndarray:
+    h, w = CANVAS_H, CANVAS_W
+    kind = rng.random()
+    if kind < 0.75:  # asphalt
+        level = rng.uniform(55, 165)
+        tint = rng.normal(0, 5, 3)
+    elif kind < 0.88:  # concrete or pale paving
+        level = rng.uniform(140, 200)
+        tint = rng.normal(0, 6, 3) + np.array([-4, 0, 4])
+    else:  # brownish gravel or dirt
+        level = rng.uniform(90, 170)
+        tint = np.array([-20, -5, 12]) + rng.normal(0, 6, 3)
+    base = np.full((h, w, 3), level, np.float32) + tint.astype(np.float32)
+    low = (_smooth_noise(rng, h, w, int(rng.integers(2, 8))) - 0.5) * rng.uniform(10, 40)
+    mid = (_smooth_noise(rng, h, w, int(rng.integers(15, 40))) - 0.5) * rng.uniform(5, 25)
+    grain = rng.normal(0, rng.uniform(3, 14), (h, w)).astype(np.float32)
+    base += (low + mid + grain)[..., None]
+    if kind >= 0.75 and rng.random() < 0.5:  # paving joints
+        step = int(rng.integers(12, 30))
+        joint = np.zeros((h, w), np.float32)
+        joint[::step, :] = 1
+        joint[:, :: int(step * rng.uniform(1, 2))] = 1
+        base -= joint[..., None] * rng.uniform(10, 35)
+    for _ in range(int(rng.integers(0, 4))):  # cracks and tar repairs
+        pts = np.cumsum(rng.normal(0, 12, (8, 2)), axis=0) + rng.uniform(0, [w, h])
+        cv2.polylines(
+            base, [pts.astype(np.int32)], False, (level * 0.6,) * 3, int(rng.integers(1, 3))
+        )
+    return base
+
+
+def _paint_lines(rng: Rng, img: np.ndarray, rows: list[float]) -> None:
+    if rng.random() < 0.1:
+        return  # unmarked lot
+    colour = (
+        np.array([235, 240, 240]) if rng.random() < 0.8 else np.array([40, 200, 230])
+    ) * rng.uniform(0.7, 1.0)
+    alpha = rng.uniform(0.35, 1.0)
+    thick = int(rng.integers(2, 5))
+    layer = np.zeros(img.shape[:2], np.float32)
+    t_only = rng.random() < 0.15
+    offset = rng.uniform(-4, 4)
+    for top in rows:
+        for k in range(5):
+            x = int((k + 0.5) * SPACE_W + offset)
+            y0, y1 = int(top), int(top + SPACE_L)
+            if t_only:
+                y1 = int(top + 18)
+            cv2.line(layer, (x, y0), (x, y1), 1.0, thick)
+        if rng.random() < 0.4:
+            cv2.line(layer, (0, int(top + SPACE_L)), (CANVAS_W, int(top + SPACE_L)), 1.0, thick)
+    if rng.random() < 0.5:  # worn paint
+        layer *= _smooth_noise(rng, *layer.shape, int(rng.integers(10, 40))) > rng.uniform(0, 0.5)
+    layer = cv2.GaussianBlur(layer, (3, 3), 0) * alpha
+    img[:] = img * (1 - layer[..., None]) + colour * layer[..., None]
+
+
+_ARC = np.linspace(0, math.pi / 2, 4)
+_ARC_ANGLES = np.concatenate([_ARC + i * math.pi / 2 for i in range(4)])
+_ARC_COS, _ARC_SIN = np.cos(_ARC_ANGLES), np.sin(_ARC_ANGLES)
+_ARC_SIGN = np.repeat(np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]], np.float64), 4, axis=0)
+
+
+def _rounded_rect(cx: float, cy: float, w: float, h: float, ang: float, r: float) -> np.ndarray:
+    """Polygon (N, 2) of a rounded rectangle of size w × h centred at (cx, cy) turned by ang."""
+    r = max(0.0, min(r, w / 2 - 0.5, h / 2 - 0.5))
+    x = _ARC_SIGN[:, 0] * (w / 2 - r) + r * _ARC_COS
+    y = _ARC_SIGN[:, 1] * (h / 2 - r) + r * _ARC_SIN
+    c, s = math.cos(ang), math.sin(ang)
+    return np.stack([x * c - y * s + cx, x * s + y * c + cy], axis=1).astype(np.float32)
+
+
+def _fill(img: np.ndarray, poly: np.ndarray, colour: np.ndarray | tuple[float, ...]) -> None:
+    cv2.fillPoly(img, [np.round(poly * 4).astype(np.int32)], tuple(map(float, colour)), 16, 2)
+
+
+def _hull(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return cv2.convexHull(np.concatenate([a, b]).astype(np.float32)).reshape(-1, 2)
+
+
+def _roi(img: np.ndarray, poly: np.ndarray, pad: int) -> tuple[int, int, int, int]:
+    lo = np.floor(poly.min(axis=0)).astype(int) - pad
+    hi = np.ceil(poly.max(axis=0)).astype(int) + pad
+    h, w = img.shape[:2]
+    return max(0, lo[0]), max(0, lo[1]), min(w, hi[0]), min(h, hi[1])
+
+
+def _shadow(rng: Rng, img: np.ndarray, poly: np.ndarray, shift: np.ndarray, k: float) -> None:
+    blur = int(rng.integers(1, 5)) * 2 + 1
+    x0, y0, x1, y1 = _roi(img, poly + shift, blur)
+    if x1 <= x0 or y1 <= y0:
+        return
+    mask = np.zeros((y1 - y0, x1 - x0), np.float32)
+    _fill(mask, poly + shift - np.array([x0, y0], np.float32), (1.0,))
+    mask = cv2.GaussianBlur(mask, (blur, blur), 0)
+    img[y0:y1, x0:x1] *= 1 - mask[..., None] * k
+
+
+def _draw_car(
+    rng: Rng, img: np.ndarray, cx: float, cy: float, lean: np.ndarray, sun: np.ndarray
+) -> None:
+    """Draw one car whose footprint is centred at (cx, cy); ``lean`` is the camera height vector."""
+    kind = rng.random()
+    length = SPACE_L * (rng.uniform(0.85, 1.02) if kind < 0.15 else rng.uniform(0.66, 0.9))
+    width = SPACE_W * rng.uniform(0.68, 0.86)
+    ang = rng.normal(0, 0.06) + (math.pi if rng.random() < 0.5 else 0.0)
+    ang += math.pi / 2  # cars lie along the space (vertical in the world)
+    colour = _car_colour(rng)
+    body_h = rng.uniform(0.35, 0.55) * (1.3 if kind < 0.15 else 1.0)
+    roof_h = body_h + rng.uniform(0.35, 0.6) * (1.2 if kind < 0.15 else 1.0)
+    base = _rounded_rect(cx, cy, length * 0.96, width * 0.92, ang, width * 0.2)
+    top = _rounded_rect(cx, cy, length, width, ang, width * 0.25) + lean * body_h
+    _shadow(rng, img, base, sun, rng.uniform(0.35, 0.7))
+    side = colour * rng.uniform(0.45, 0.75)
+    _fill(img, _hull(base, top), side)
+    c, s = math.cos(ang), math.sin(ang)
+    axis, across = np.array([c, s]), np.array([-s, c])
+    for sx in (-0.32, 0.32):
+        for sy in (-0.45, 0.45):
+            p = np.array([cx, cy]) + axis * sx * length + across * sy * width
+            wheel = _rounded_rect(p[0], p[1], length * 0.16, width * 0.16, ang, 2)
+            _fill(img, wheel, (rng.uniform(15, 40),) * 3)
+    _fill(img, top, colour)
+    # glass cabin and roof
+    cab_off = rng.uniform(-0.1, 0.05) * length
+    cab_len = length * (rng.uniform(0.55, 0.85) if kind < 0.15 else rng.uniform(0.42, 0.58))
+    ccx, ccy = np.array([cx, cy]) + axis * cab_off
+    glass_lo = _rounded_rect(ccx, ccy, cab_len, width * 0.86, ang, width * 0.15) + lean * body_h
+    roof_len = cab_len * rng.uniform(0.55, 0.8)
+    roof = _rounded_rect(ccx, ccy, roof_len, width * 0.74, ang, width * 0.12) + lean * roof_h
+    glass = np.array([rng.uniform(20, 70)] * 3) + rng.normal(0, 8, 3)
+    _fill(img, _hull(glass_lo, roof), glass)
+    if rng.random() < 0.6:  # sky reflection streak on the glass
+        streak = _rounded_rect(ccx, ccy, cab_len * 0.9, width * 0.1, ang + rng.normal(0, 0.4), 1)
+        _fill(img, streak + lean * (body_h + roof_h) / 2, glass + rng.uniform(30, 120))
+    roof_col = colour if rng.random() < 0.9 else np.array([25.0, 25.0, 25.0])
+    _fill(img, roof, roof_col * rng.uniform(0.9, 1.1))
+    # lights and plates at both ends
+    for end, col in ((0.5, (200, 230, 240)), (-0.5, (40, 40, 200))):
+        for sy in (-0.33, 0.33):
+            p = np.array([cx, cy]) + axis * end * length * 0.97 + across * sy * width
+            p = p + lean * body_h * 0.8
+            _fill(img, _rounded_rect(p[0], p[1], 3, width * 0.16, ang, 1), col)
+        if rng.random() < 0.7:
+            p = np.array([cx, cy]) + axis * end * length * 0.99 + lean * body_h * 0.5
+            _fill(img, _rounded_rect(p[0], p[1], 2.5, width * 0.3, ang, 0.5), (225, 225, 225))
+    # specular gradient over the whole car
+    if rng.random() < 0.7:
+        hull = _hull(base, roof)
+        x0, y0, x1, y1 = _roi(img, hull, 1)
+        if x1 > x0 and y1 > y0:
+            mask = np.zeros((y1 - y0, x1 - x0), np.float32)
+            _fill(mask, hull - np.array([x0, y0], np.float32), (1.0,))
+            ramp = _smooth_noise(rng, *mask.shape, 3) * rng.uniform(0.1, 0.35)
+            gain = 255 * (0.3 if colour.mean() > 180 else 1.0)
+            img[y0:y1, x0:x1] += (mask * ramp)[..., None] * gain
+
+
+def _draw_person(rng: Rng, img: np.ndarray, x: float, y: float, lean: np.ndarray) -> None:
+    cloth = rng.uniform(20, 220, 3)
+    body = _rounded_rect(x, y, 9, 6, rng.uniform(0, math.pi), 3)
+    _shadow(rng, img, body, lean * -0.8 + rng.normal(0, 3, 2), 0.5)
+    torso = _hull(body, body + lean * 0.9)
+    _fill(img, torso, cloth)
+    head = _rounded_rect(*(np.array([x, y]) + lean * 1.05), 5, 5, 0, 2.5)
+    _fill(img, head, rng.uniform(30, 200) * np.array([0.6, 0.75, 1.0]))
+
+
+def _clutter(rng: Rng, img: np.ndarray, cx: float, cy: float, lean: np.ndarray) -> None:
+    """Things that are not cars inside a space: stains, leaves, manholes, symbols, people."""
+    if rng.random() < 0.35:  # oil or water stain
+        r = rng.uniform(5, 20)
+        m = np.zeros(img.shape[:2], np.float32)
+        cv2.ellipse(
+            m,
+            (int(cx + rng.normal(0, 10)), int(cy + rng.normal(0, 20))),
+            (int(r), int(r * rng.uniform(0.4, 1))),
+            rng.uniform(0, 180),
+            0,
+            360,
+            1.0,
+            -1,
+        )
+        m = cv2.GaussianBlur(m, (9, 9), 0) * rng.uniform(0.2, 0.6)
+        img *= 1 - m[..., None]
+    if rng.random() < 0.12:  # manhole or drain
+        cv2.circle(
+            img, (int(cx + rng.normal(0, 12)), int(cy + rng.normal(0, 25))), 8, (50, 50, 55), -1
+        )
+    if rng.random() < 0.15:  # painted symbol (wheelchair box, number, arrow)
+        col = (230, 230, 230) if rng.random() < 0.7 else (200, 120, 30)
+        x0, y0 = int(cx - 12), int(cy - 12 + rng.normal(0, 15))
+        cv2.rectangle(img, (x0, y0), (x0 + 24, y0 + 24), col, int(rng.integers(1, 4)))
+        if rng.random() < 0.5:
+            cv2.circle(img, (x0 + 12, y0 + 12), 6, col, 2)
+    if rng.random() < 0.2:  # fallen leaves
+        for _ in range(int(rng.integers(5, 40))):
+            p = (int(cx + rng.normal(0, 25)), int(cy + rng.normal(0, 45)))
+            col = (rng.uniform(10, 60), rng.uniform(60, 140), rng.uniform(80, 160))
+            cv2.circle(img, p, int(rng.integers(1, 3)), col, -1)
+    if rng.random() < 0.15:  # a person or two walking through
+        for _ in range(int(rng.integers(1, 3))):
+            _draw_person(rng, img, cx + rng.normal(0, 15), cy + rng.normal(0, 30), lean)
+
+
+def _tree_shadows(rng: Rng, img: np.ndarray) -> None:
+    n = _smooth_noise(rng, img.shape[0], img.shape[1], int(rng.integers(3, 12)))
+    fine = _smooth_noise(rng, img.shape[0], img.shape[1], int(rng.integers(25, 60)))
+    mask = ((n * 0.7 + fine * 0.3) > rng.uniform(0.45, 0.65)).astype(np.float32)
+    mask = cv2.GaussianBlur(mask, (5, 5), 0)
+    img *= 1 - mask[..., None] * rng.uniform(0.3, 0.65)
+
+
+def _camera(rng: Rng, centre: np.ndarray) -> np.ndarray:
+    """A random homography from the world to a camera image (rotation, tilt, zoom)."""
+    half = np.array([SPACE_W, SPACE_L], np.float32) * 0.5
+    src = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], np.float32) * half + centre
+    shrink = rng.uniform(0.45, 1.0)  # far edge shorter than near edge
+    skew = rng.uniform(-0.5, 0.5)
+    squash = rng.uniform(0.35, 1.0)  # foreshortening along the viewing direction
+    dst = np.array(
+        [[-shrink + skew, -squash], [shrink + skew, -squash], [1, squash], [-1, squash]],
+        np.float32,
+    ) * np.array([SPACE_W * 0.5, SPACE_L * 0.5], np.float32)
+    ang = rng.choice([0.0, math.pi / 2, math.pi, -math.pi / 2]) + rng.normal(0, 0.3)
+    c, s = math.cos(ang), math.sin(ang)
+    dst = dst @ np.array([[c, -s], [s, c]], np.float32).T + 400
+    return cv2.getPerspectiveTransform(src, dst.astype(np.float32))
+
+
+def _project(h: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    return cv2.perspectiveTransform(pts.reshape(-1, 1, 2).astype(np.float32), h).reshape(-1, 2)
+
+
+def _photometric(rng: Rng, img: np.ndarray) -> np.ndarray:
+    h, w = img.shape[:2]
+    out = img.astype(np.float32)
+    gx = np.linspace(-1, 1, w, dtype=np.float32)[None, :]
+    gy = np.linspace(-1, 1, h, dtype=np.float32)[:, None]
+    a = rng.uniform(0, 2 * math.pi)
+    ramp = 1 + (math.cos(a) * gx + math.sin(a) * gy) * rng.uniform(0, 0.35)
+    out *= ramp[..., None]
+    mode = rng.random()
+    if mode < 0.1:  # night: dark, noisy, often monochrome infrared or sodium-lit
+        out *= rng.uniform(0.12, 0.4)
+        if rng.random() < 0.4:
+            out = out.mean(axis=2, keepdims=True).repeat(3, axis=2) * rng.uniform(1.5, 3)
+        elif rng.random() < 0.5:
+            out *= np.array([0.55, 0.8, 1.2], np.float32)
+        if rng.random() < 0.4:  # lamp or headlight pool
+            cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+            d = ((gx * w / 2 - cx + w / 2) ** 2 + (gy * h / 2 - cy + h / 2) ** 2) / (w * w)
+            out += (np.exp(-d * rng.uniform(3, 20)) * rng.uniform(40, 160))[..., None]
+    elif mode < 0.22:  # rain: low contrast, wet sheen, streaks
+        out = out * rng.uniform(0.6, 0.9) + rng.uniform(10, 40)
+        streaks = np.zeros((h, w), np.float32)
+        for _ in range(int(rng.integers(20, 120))):
+            x, y = rng.uniform(0, w), rng.uniform(0, h)
+            ln, tilt = rng.uniform(4, 14), rng.normal(0, 2)
+            cv2.line(streaks, (int(x), int(y)), (int(x + tilt), int(y + ln)), 1.0, 1)
+        out += (streaks * rng.uniform(20, 70))[..., None]
+    elif mode < 0.32:  # glare or overexposure
+        cx, cy = rng.uniform(-0.5, 1.5) * w, rng.uniform(-0.5, 1.5) * h
+        d = ((gx * w / 2 - cx + w / 2) ** 2 + (gy * h / 2 - cy + h / 2) ** 2) / (w * w)
+        out += (np.exp(-d * rng.uniform(1, 8)) * rng.uniform(60, 220))[..., None]
+    elif mode < 0.4:  # haze or fog
+        k = rng.uniform(0.2, 0.6)
+        out = out * (1 - k) + rng.uniform(150, 220) * k
+    # global brightness, contrast, gamma, colour balance, saturation
+    out = (out - 128) * rng.uniform(0.6, 1.4) + 128 + rng.normal(0, 20)
+    out *= rng.uniform(0.85, 1.15, 3).astype(np.float32)
+    grey = out.mean(axis=2, keepdims=True)
+    sat = 0.0 if rng.random() < 0.1 else rng.uniform(0.4, 1.4)
+    out = grey + (out - grey) * sat
+    out = np.clip(out, 0, 255)
+    out = 255 * (out / 255) ** rng.uniform(0.6, 1.6)
+    if rng.random() < 0.6:
+        s = rng.uniform(0.3, 2.0)
+        out = cv2.GaussianBlur(out, (0, 0), s)
+    if rng.random() < 0.3:  # low-resolution camera
+        f = rng.uniform(0.2, 0.6)
+        small = cv2.resize(out, (max(8, int(w * f)), max(8, int(h * f))), cv2.INTER_AREA)
+        out = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    out += rng.normal(0, rng.uniform(0, 14), out.shape).astype(np.float32)
+    result = np.clip(out, 0, 255).astype(np.uint8)
+    if rng.random() < 0.7:
+        ok, buf = cv2.imencode(
+            ".jpg", result, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(15, 95))]
+        )
+        if ok:
+            result = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    return result
+
+
+def render_patch(rng: Rng, busy: bool, size: int = 64) -> np.ndarray:
+    """Render one synthetic patch (``size`` × ``size`` BGR uint8) of a busy or free space."""
+    img = _ground(rng)
+    aisle = rng.uniform(0, 70)
+    row_tops = [10.0, 10.0 + SPACE_L + aisle, 10.0 + 2 * SPACE_L + aisle * 2]
+    row_tops = [min(t, CANVAS_H - SPACE_L - 2) for t in row_tops]
+    _paint_lines(rng, img, row_tops)
+    centre = np.array([2.0 * SPACE_W, row_tops[1] + SPACE_L / 2], np.float32)
+    # the camera looks along a random direction; car tops lean away from it
+    view = rng.uniform(0, 2 * math.pi)
+    lean = np.array([math.cos(view), math.sin(view)], np.float32) * rng.uniform(0, 0.5) * SPACE_W
+    sun = rng.normal(0, 6, 2).astype(np.float32)
+    occupancy = rng.uniform(0.2, 0.95)
+    cars: list[tuple[float, float]] = []
+    for r, top in enumerate(row_tops):
+        for k in range(4):
+            cx, cy = k * SPACE_W, top + SPACE_L / 2
+            if r == 1 and k == 2:
+                _clutter(rng, img, cx, cy, lean)
+                if busy:
+                    jx = rng.normal(0, 0.06) * SPACE_W
+                    jy = rng.normal(0, 0.06) * SPACE_L
+                    cars.append((cx + jx, cy + jy))
+                elif rng.random() < 0.15:  # a neighbour parked over the line
+                    side = 1 if rng.random() < 0.5 else -1
+                    cars.append((cx + side * SPACE_W * rng.uniform(0.7, 0.85), cy))
+                continue
+            if rng.random() < occupancy and not any(
+                abs(cx - ox) < SPACE_W * 0.8 and abs(cy - oy) < SPACE_L * 0.5 for ox, oy in cars
+            ):
+                cars.append((cx + rng.normal(0, 3), cy + rng.normal(0, 5)))
+    # draw far cars first so that nearer ones overlap them (painter's order along the lean)
+    cars.sort(key=lambda p: -(p[0] * lean[0] + p[1] * lean[1]))
+    for cx, cy in cars:
+        _draw_car(rng, img, cx, cy, lean, sun)
+    if rng.random() < 0.35:
+        _tree_shadows(rng, img)
+    if rng.random() < 0.08:  # foliage hanging in front of the camera
+        m = (_smooth_noise(rng, CANVAS_H, CANVAS_W, 10) > rng.uniform(0.6, 0.75)).astype(np.float32)
+        leaf = np.array([rng.uniform(20, 60), rng.uniform(60, 120), rng.uniform(30, 70)])
+        img[:] = img * (1 - m[..., None]) + leaf * m[..., None]
+    img = np.clip(img, 0, 255)
+
+    cam = _camera(rng, centre)
+    # the patch follows the visible car body: shift the space outline half way up the lean
+    shift = lean * rng.uniform(0.2, 0.7) + rng.normal(0, 3, 2)
+    margin = rng.uniform(0.95, 1.35, 2) * np.array([SPACE_W, SPACE_L]) / 2
+    space = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], np.float32) * margin + centre + shift
+    quad = _project(cam, space)
+    if rng.random() < 0.5:  # rectified from the polygon, as qrpark crops live frames
+        start = int(rng.integers(0, 4))
+        order = np.roll(quad, -start, axis=0)
+        jitter = rng.normal(0, 0.03 * RENDER, (4, 2))
+        dst = np.array([[0, 0], [RENDER, 0], [RENDER, RENDER], [0, RENDER]]) + jitter
+        fit = cv2.getPerspectiveTransform(order.astype(np.float32), dst.astype(np.float32))
+    else:  # upright bounding box of the projected space, as fixed-camera data sets cut
+        lo, hi = quad.min(axis=0), quad.max(axis=0)
+        side = float((hi - lo).max()) * rng.uniform(0.9, 1.1)
+        mid = (lo + hi) / 2 + rng.normal(0, 0.04 * side, 2)
+        scale = RENDER / side
+        fit = np.array(
+            [
+                [scale, 0, RENDER / 2 - scale * mid[0]],
+                [0, scale, RENDER / 2 - scale * mid[1]],
+                [0, 0, 1],
+            ],
+            np.float64,
+        )
+        if rng.random() < 0.5:
+            fit = np.diag([-1.0, 1.0, 1.0]) @ fit + np.array([[0, 0, RENDER], [0, 0, 0], [0, 0, 0]])
+    total = fit @ cam
+    patch = cv2.warpPerspective(
+        img.astype(np.float32),
+        total,
+        (RENDER, RENDER),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REFLECT,
+    )
+    patch = _photometric(rng, patch)
+    return cv2.resize(patch, (size, size), interpolation=cv2.INTER_AREA)
+
+
+def render_batch(rng: Rng, n: int, size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """Render ``n`` patches, half busy, in random order: (images N×H×W×3 uint8, labels N)."""
+    labels = (np.arange(n) % 2).astype(np.int64)
+    rng.shuffle(labels)
+    images = np.stack([render_patch(rng, bool(y), size) for y in labels])
+    return images, labels
