@@ -143,6 +143,31 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty, migrated database whose commits are real (for concurrency and crash tests)."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.sqlite3'}"
+        upgrade(url)
+        yield url
+        return
+    request.getfixturevalue("pg_template")
+    name = f"qrpark_fresh_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    url = _pg_database(name)
+    upgrade(url)
+    yield url
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def fresh_db(fresh_database_url: str) -> AsyncIterator[Database]:
+    pool = {"pool_size": 20, "max_overflow": 40} if "postgresql" in fresh_database_url else {}
+    database = Database.from_url(fresh_database_url, **pool)
+    yield database
+    await database.dispose()
+
+
 # --- card data must never be logged or stored -------------------------------------------------
 # Every log record of the whole run goes to test-artifacts/test.log. When the run ends, that log
 # and every SQLite database the tests left behind (qrpark's and the sandbox gateway's) are

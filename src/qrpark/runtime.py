@@ -10,10 +10,13 @@ from qrpark.kit.clock import Clock, SystemClock
 from qrpark.kit.db import Database
 from qrpark.kit.outbox import Worker
 from qrpark.ledger.service import check_entries
+from qrpark.messages.sms import SandboxSms, SmsSender
+from qrpark.messages.sms import handlers as sms_handlers
 from qrpark.payments import jobs as payment_jobs
 from qrpark.payments.service import Payments
 from qrpark.payments.wiring import build_gateways
 from qrpark.settings import Settings
+from qrpark.stays import jobs as stay_jobs
 
 PERIODIC_EVERY = 15.0  # seconds between recovery sweeps
 
@@ -27,8 +30,13 @@ def build_payments(settings: Settings, db: Database, clock: Clock) -> Payments:
     )
 
 
-def build_worker(payments: Payments) -> Worker:
-    return Worker(db=payments.db, clock=payments.clock, handlers=payment_jobs.handlers(payments))
+def build_worker(payments: Payments, sms: SmsSender) -> Worker:
+    handlers = {
+        **payment_jobs.handlers(payments),
+        **stay_jobs.handlers(payments.db, payments.clock, payments),
+        **sms_handlers(sms),
+    }
+    return Worker(db=payments.db, clock=payments.clock, handlers=handlers)
 
 
 async def periodic(payments: Payments) -> dict[str, int]:
@@ -42,7 +50,7 @@ async def periodic(payments: Payments) -> dict[str, int]:
 async def run_worker(settings: Settings, *, once: bool, poll: float = 1.0) -> dict[str, int]:
     db = Database.from_url(settings.resolved_database_url)
     payments = build_payments(settings, db, SystemClock())
-    worker = build_worker(payments)
+    worker = build_worker(payments, SandboxSms(settings.data_dir / "sandbox-sms.jsonl"))
     try:
         if once:
             counts = await periodic(payments)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import _pg_admin, _pg_database
 
 from qrpark.demo import seed
 from qrpark.kit.clock import FrozenClock
-from qrpark.kit.db import Database, upgrade
+from qrpark.kit.db import Database
 from qrpark.operators.models import Operator
 from qrpark.payments.models import PaymentMethod
 from qrpark.payments.sandbox import SandboxGateway
@@ -55,28 +51,3 @@ async def register(
     )
     sandbox.complete_with_token(url.rsplit("/", 1)[1], token)
     return await payments.finish_registration(reg_id)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty, migrated database whose commits are real (for concurrency and crash tests)."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.sqlite3'}"
-        upgrade(url)
-        yield url
-        return
-    request.getfixturevalue("pg_template")
-    name = f"qrpark_fresh_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-    url = _pg_database(name)
-    upgrade(url)
-    yield url
-    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-@pytest.fixture
-async def fresh_db(fresh_database_url: str) -> AsyncIterator[Database]:
-    pool = {"pool_size": 20, "max_overflow": 40} if "postgresql" in fresh_database_url else {}
-    database = Database.from_url(fresh_database_url, **pool)
-    yield database
-    await database.dispose()

@@ -46,7 +46,8 @@ async def test_a_scanned_sign_opens_its_area_with_location_and_price(
     assert "Basement 2, zone C, by the pillar right of the lift" in page
     assert "Example: 2 hours = ₩5,500" in page
     assert "openstreetmap.org/?mlat=37.497952" in page
-    assert "<form" not in page
+    # Where, whose and how much come first; the entry form follows them.
+    assert page.index("Example: 2 hours") < page.index("<form")
 
 
 async def test_korean_is_chosen_from_the_browser_and_can_be_switched(

@@ -46,6 +46,22 @@ class OutboxJob(IdMixin, Base):
     finished_at: Mapped[dt.datetime | None]
 
 
+async def enqueue_once(
+    session: AsyncSession,
+    clock: Clock,
+    topic: str,
+    payload: dict[str, Any],
+    *,
+    dedupe_key: str,
+    delay: dt.timedelta = dt.timedelta(0),
+) -> OutboxJob:
+    """Like ``enqueue``, but a job with the same ``dedupe_key`` is never added twice."""
+    existing = await session.scalar(select(OutboxJob).where(OutboxJob.dedupe_key == dedupe_key))
+    if existing is not None:
+        return existing
+    return enqueue(session, clock, topic, payload, delay=delay, dedupe_key=dedupe_key)
+
+
 def enqueue(
     session: AsyncSession,
     clock: Clock,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from qrpark.lots import repository
 from qrpark.lots.models import Area, Lot
@@ -15,6 +17,7 @@ from qrpark.signs.domain import CODE_RE, SignRef, verify
 from qrpark.tariffs import repository as tariff_repository
 from qrpark.tariffs.schemas import rules_from
 from qrpark.tariffs.text import describe_tariff
+from qrpark.web.container import Container
 from qrpark.web.deps import AppContainer, Locale, Session
 from qrpark.web.i18n import LOCALES, translator
 
@@ -53,6 +56,23 @@ def _page(
     return response
 
 
+async def landing_context(
+    session: AsyncSession, c: Container, locale: str, operator: Operator, lot: Lot, area: Area
+) -> dict[str, Any]:
+    """What the landing page shows before anything is asked: where, whose, and for how much."""
+    tariff = await tariff_repository.in_force(session, lot.id, c.clock.now())
+    tariff_lines = (
+        describe_tariff(rules_from(tariff, lot.currency), locale, lot.time_zone) if tariff else None
+    )
+    return {
+        "operator": operator,
+        "lot": lot,
+        "area": area,
+        "tariff_lines": tariff_lines,
+        "map_url": map_link(area.latitude or lot.latitude, area.longitude or lot.longitude),
+    }
+
+
 @router.get("/a/{lot_code}/{area_code}", response_class=HTMLResponse)
 async def landing(
     request: Request,
@@ -63,7 +83,7 @@ async def landing(
     locale: Locale,
     k: str = "",
     s: str = "",
-) -> HTMLResponse:
+) -> Response:
     if not (CODE_RE.fullmatch(lot_code) and CODE_RE.fullmatch(area_code)):
         return _page(request, c, locale, "signs/refused.html", 404, reason="unknown")
     if not verify(SignRef(lot_code, area_code, k, s), c.keys):
@@ -72,23 +92,20 @@ async def landing(
     found = await repository.area_by_codes(session, lot_code, area_code)
     if found is None:
         return _page(request, c, locale, "signs/refused.html", 404, reason="unknown")
+    from qrpark.stays.pages import entry_context, open_stay_from_cookie, render
+
+    token = await open_stay_from_cookie(request, session)
+    if token is not None:
+        return RedirectResponse(f"/s/{token}", status_code=303)
     operator, lot, area = found
-    tariff = await tariff_repository.in_force(session, lot.id, c.clock.now())
-    tariff_lines = (
-        describe_tariff(rules_from(tariff, lot.currency), locale, lot.time_zone) if tariff else None
+    ctx = await landing_context(session, c, locale, operator, lot, area)
+    entry = entry_context(operator, lot, area, k, s) if ctx["tariff_lines"] else None
+    response = render(
+        request, c, locale, "signs/landing.html", entry=entry, switch=_switch_links(request), **ctx
     )
-    return _page(
-        request,
-        c,
-        locale,
-        "signs/landing.html",
-        200,
-        operator=operator,
-        lot=lot,
-        area=area,
-        tariff_lines=tariff_lines,
-        map_url=map_link(area.latitude or lot.latitude, area.longitude or lot.longitude),
-    )
+    if request.query_params.get("lang") in LOCALES:
+        response.set_cookie("lang", locale, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return response
 
 
 @router.get("/a/{rest:path}", response_class=HTMLResponse)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -16,7 +17,9 @@ from qrpark import __version__
 from qrpark.kit.clock import Clock, SystemClock
 from qrpark.kit.db import Database
 from qrpark.kit.errors import QrparkError
+from qrpark.kit.ratelimit import RateLimiter
 from qrpark.kit.signing import KeyRing
+from qrpark.messages.sms import SandboxSms, SmsSender
 from qrpark.payments.gateway import Gateway
 from qrpark.payments.service import Payments
 from qrpark.payments.wiring import build_gateways
@@ -57,6 +60,7 @@ def create_app(
     db: Database | None = None,
     clock: Clock | None = None,
     gateways: Mapping[str, Gateway] | None = None,
+    sms: SmsSender | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
     settings.check_production_safety()
@@ -75,6 +79,13 @@ def create_app(
             gateways=gateways if gateways is not None else build_gateways(settings),
             public_base_url=settings.public_base_url,
         ),
+        sms=sms or SandboxSms(settings.data_dir / "sandbox-sms.jsonl"),
+        limits={
+            # Entry attempts: per client address, and per sign (a sticker being hammered).
+            "entry_ip": RateLimiter(the_clock, limit=20, window=dt.timedelta(minutes=10)),
+            "entry_area": RateLimiter(the_clock, limit=120, window=dt.timedelta(minutes=10)),
+            "code_phone": RateLimiter(the_clock, limit=5, window=dt.timedelta(minutes=15)),
+        },
     )
 
     @asynccontextmanager
@@ -147,11 +158,17 @@ def create_app(
     from qrpark.payments.pages import router as payment_pages
     from qrpark.payments.sandbox_pages import router as sandbox_pages
     from qrpark.signs.pages import router as sign_pages
+    from qrpark.stays.endpoints import operator_router as stays_operator_api
+    from qrpark.stays.endpoints import router as stays_api
+    from qrpark.stays.pages import router as stay_pages
 
     app.include_router(lots_api)
     app.include_router(payments_api)
     app.include_router(payment_pages)
     app.include_router(sandbox_pages)
+    app.include_router(stays_api)
+    app.include_router(stays_operator_api)
+    app.include_router(stay_pages)
     app.include_router(sign_pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -10,7 +10,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from qrpark.kit.clock import Clock
 from qrpark.kit.db import Database
 from qrpark.kit.money import format_amount
+from qrpark.kit.ratelimit import RateLimiter
 from qrpark.kit.signing import KeyRing
+from qrpark.messages.sms import SmsSender
 from qrpark.payments.service import Payments
 from qrpark.settings import Settings
 
@@ -37,3 +39,5 @@ class Container:
     keys: KeyRing
     templates: Environment
     payments: Payments
+    sms: SmsSender
+    limits: dict[str, RateLimiter]

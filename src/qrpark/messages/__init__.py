@@ -1,0 +1,1 @@
+"""Messages to drivers and payers (SMS for now), always sent from the outbox."""
