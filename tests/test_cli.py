@@ -92,3 +92,12 @@ def test_import_reports_bad_lines_and_keeps_nothing(cli: CliRunner, tmp_path: Pa
 def test_token_for_unknown_operator_fails(cli: CliRunner) -> None:
     result = cli.invoke(app, ["token", "create", "--operator", "ghost"])
     assert result.exit_code == 1
+
+
+def test_worker_once_and_ledger_check(cli: CliRunner) -> None:
+    cli.invoke(app, ["demo"])
+    worker = cli.invoke(app, ["worker", "--once"])
+    assert worker.exit_code == 0, worker.output
+    check = cli.invoke(app, ["ledger", "check"])
+    assert check.exit_code == 0, check.output
+    assert "all consistent" in check.output

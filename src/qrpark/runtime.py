@@ -17,6 +17,7 @@ from qrpark.payments.service import Payments
 from qrpark.payments.wiring import build_gateways
 from qrpark.settings import Settings
 from qrpark.stays import jobs as stay_jobs
+from qrpark.stays.checks import check_stays
 
 PERIODIC_EVERY = 15.0  # seconds between recovery sweeps
 
@@ -74,4 +75,5 @@ async def run_worker(settings: Settings, *, once: bool, poll: float = 1.0) -> di
 async def check_everything(session: AsyncSession) -> tuple[int, list[str]]:
     entries = await check_entries(session)
     records, problems = await payment_jobs.check_payments(session)
-    return entries.entries + records, entries.problems + problems
+    stays, stay_problems = await check_stays(session)
+    return entries.entries + records + stays, entries.problems + problems + stay_problems

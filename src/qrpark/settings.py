@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     stripe_api_base: str = "https://api.stripe.com"
     gateway_timeout_s: float = Field(default=15.0, gt=0)
 
+    # Abuse limits on the public entry endpoints, per 10 minutes.
+    entry_limit_per_ip: int = Field(default=20, ge=1)
+    entry_limit_per_area: int = Field(default=120, ge=1)
+
     @field_validator("signing_keys", mode="before")
     @classmethod
     def _keys(cls, value: str | dict[str, str]) -> dict[str, str]:

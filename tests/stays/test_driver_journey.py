@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from qrpark.ledger import service as ledger
 from qrpark.payments.models import PaymentIntent
+from qrpark.runtime import check_everything
 from qrpark.stays.models import Stay, StayEvent, StayStatus
 
 from .conftest import Site
@@ -223,6 +224,7 @@ async def test_a_declined_card_leaves_the_stay_unpaid_with_a_pay_link(site: Site
         assert stay.status is StayStatus.PAID
         assert stay.driver_charged == 2500
         assert await ledger.balance(s, f"stay:{stay.id}:receivable") == 0
+        assert (await check_everything(s))[1] == []
 
 
 async def test_a_declined_card_is_retried_on_a_schedule(site: Site) -> None:
@@ -285,3 +287,17 @@ async def test_the_json_api_alone_can_park_and_leave(site: Site) -> None:
     )
     assert invalid.status_code == 422
     assert set(invalid.json()["fields"]) == {"phone", "plate", "consent"}
+
+
+async def test_entry_attempts_are_rate_limited_per_address(site: Site) -> None:
+    url = site.sign()
+    k, s = re.search(r"k=([^&]+)&s=(.+)", url).groups()
+    body = {
+        "sign": {"lot": "gangnam-b", "area": "B2-C-014", "k": k, "s": s},
+        "phone": "1",
+        "plate": "x",
+        "consent": False,
+    }
+    codes = [(await site.client.post("/api/v1/entries", json=body)).status_code for _ in range(21)]
+    assert codes[:20] == [422] * 20
+    assert codes[20] == 429

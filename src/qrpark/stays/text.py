@@ -35,7 +35,8 @@ def where(area: Area, locale: str) -> str:
         f"zone {area.zone}" if area.zone else "",
         f"space {area.space_number}" if area.space_number else "",
     ]
-    return (", ".join(p for p in parts if p) or area.code).capitalize()
+    words = ", ".join(p for p in parts if p) or area.code
+    return words[0].upper() + words[1:]
 
 
 def lot_name(lot: Lot, locale: str) -> str:

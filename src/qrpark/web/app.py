@@ -82,8 +82,12 @@ def create_app(
         sms=sms or SandboxSms(settings.data_dir / "sandbox-sms.jsonl"),
         limits={
             # Entry attempts: per client address, and per sign (a sticker being hammered).
-            "entry_ip": RateLimiter(the_clock, limit=20, window=dt.timedelta(minutes=10)),
-            "entry_area": RateLimiter(the_clock, limit=120, window=dt.timedelta(minutes=10)),
+            "entry_ip": RateLimiter(
+                the_clock, limit=settings.entry_limit_per_ip, window=dt.timedelta(minutes=10)
+            ),
+            "entry_area": RateLimiter(
+                the_clock, limit=settings.entry_limit_per_area, window=dt.timedelta(minutes=10)
+            ),
             "code_phone": RateLimiter(the_clock, limit=5, window=dt.timedelta(minutes=15)),
         },
     )
