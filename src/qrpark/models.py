@@ -9,6 +9,8 @@ from qrpark.ledger.models import Account, JournalEntry, JournalLine
 from qrpark.lots.models import Area, Lot
 from qrpark.operators.models import ApiToken, Operator, StaffUser
 from qrpark.payments.models import CardRegistration, PaymentIntent, PaymentMethod, Refund
+from qrpark.proxy.models import ProxyPass, ProxyPayment
+from qrpark.stays.models import EntryDraft, OneTimeCode, Stay, StayEvent
 from qrpark.tariffs.models import Tariff
 
 __all__ = [
@@ -18,16 +20,22 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CardRegistration",
+    "EntryDraft",
     "IdempotencyRecord",
     "InboxMessage",
     "JournalEntry",
     "JournalLine",
     "Lot",
+    "OneTimeCode",
     "Operator",
     "OutboxJob",
     "PaymentIntent",
     "PaymentMethod",
+    "ProxyPass",
+    "ProxyPayment",
     "Refund",
     "StaffUser",
+    "Stay",
+    "StayEvent",
     "Tariff",
 ]

@@ -15,6 +15,7 @@ from qrpark.messages.sms import handlers as sms_handlers
 from qrpark.payments import jobs as payment_jobs
 from qrpark.payments.service import Payments
 from qrpark.payments.wiring import build_gateways
+from qrpark.proxy.service import handlers as proxy_handlers
 from qrpark.settings import Settings
 from qrpark.stays import jobs as stay_jobs
 from qrpark.stays.checks import check_stays
@@ -35,6 +36,7 @@ def build_worker(payments: Payments, sms: SmsSender) -> Worker:
     handlers = {
         **payment_jobs.handlers(payments),
         **stay_jobs.handlers(payments.db, payments.clock, payments),
+        **proxy_handlers(payments.db, payments.clock, payments),
         **sms_handlers(sms),
     }
     return Worker(db=payments.db, clock=payments.clock, handlers=handlers)

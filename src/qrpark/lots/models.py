@@ -4,7 +4,17 @@ import datetime as dt
 import uuid
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qrpark.kit.db import Base, IdMixin, str_enum
@@ -45,6 +55,9 @@ class Lot(IdMixin, Base):
     currency: Mapped[str] = mapped_column(String(3))
     time_zone: Mapped[str] = mapped_column(String(64))
     opening_hours: Mapped[str | None] = mapped_column(String(200))
+    #: The smallest proxy payment accepted, minor units.
+    proxy_min_amount: Mapped[int] = mapped_column(BigInteger, default=1000, server_default="1000")
+    proxy_pass_minutes: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     plate_mode: Mapped[PlateMode] = mapped_column(str_enum(PlateMode), default=PlateMode.KOREAN)
     created_at: Mapped[dt.datetime]
 

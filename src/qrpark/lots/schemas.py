@@ -30,6 +30,12 @@ class LotCreate(BaseModel):
     time_zone: str = "Asia/Seoul"
     opening_hours: str | None = Field(default=None, max_length=200)
     plate_mode: PlateMode = PlateMode.KOREAN
+    proxy_min_amount: int = Field(
+        default=1000, ge=1, description="Smallest proxy payment, minor units."
+    )
+    proxy_pass_minutes: int = Field(
+        default=3, ge=1, le=30, description="How long a proxy payment QR lives."
+    )
 
     @field_validator("currency")
     @classmethod

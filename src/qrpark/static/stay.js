@@ -14,6 +14,20 @@
       a.textContent = line.text; b.textContent = line.formatted; b.className = "num";
       tr.appendChild(a); tr.appendChild(b); table.appendChild(tr);
     });
+    var proxy = document.getElementById("proxy-paid");
+    if (proxy) { proxy.textContent = view.proxy_paid_formatted; }
+    var unpaid = document.getElementById("unpaid-now");
+    if (unpaid) { unpaid.textContent = view.unpaid_now_formatted; }
+    var list = document.getElementById("payments");
+    if (list) {
+      while (list.firstChild) { list.removeChild(list.firstChild); }
+      view.payments.forEach(function (p) {
+        var li = document.createElement("li");
+        li.textContent = (p.who === "proxy" ? live.dataset.proxyLabel + " " + p.payer : live.dataset.cardLabel) +
+          " · " + p.formatted;
+        list.appendChild(li);
+      });
+    }
     if (view.status !== "active") { window.location.reload(); }
   }
   function tick() {

@@ -5,7 +5,17 @@ import uuid
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qrpark.kit.db import Base, IdMixin, str_enum
@@ -33,6 +43,7 @@ class Stay(IdMixin, Base):
 
     __tablename__ = "stays"
     __table_args__ = (
+        CheckConstraint("proxy_reserved >= 0", name="proxy_reserved_non_negative"),
         Index(
             "uq_stays_open_plate",
             "plate",
@@ -60,6 +71,9 @@ class Stay(IdMixin, Base):
     #: The fee frozen at exit, minor units.
     fee: Mapped[int | None] = mapped_column(BigInteger)
     fee_lines: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    #: Proxy payments started or paid and not given back, minor units. The conditional update that
+    #: raises it is what keeps concurrent payers within the cap.
+    proxy_reserved: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     #: What proxy payers covered at close, minor units.
     proxy_applied: Mapped[int] = mapped_column(BigInteger, default=0)
     #: What merchants covered at close, minor units.

@@ -471,8 +471,19 @@ async def close(db: Database, clock: Clock, stay_id: uuid.UUID, source: Source, 
                     stay.currency,
                 ),
             )
-        if fee.total == 0:
-            await s.execute(update(Stay).where(Stay.id == stay.id).values(status=StayStatus.PAID))
+        # Proxy money first; the driver's card only for the remainder. (Imported here: the proxy
+        # domain builds on stays, and closing is the one place where stays call back into it.)
+        from qrpark.proxy.service import settle_at_close
+
+        applied = await settle_at_close(s, clock, stay, fee.total)
+        owed = fee.total - applied
+        await s.execute(
+            update(Stay)
+            .where(Stay.id == stay.id)
+            .values(
+                proxy_applied=applied, status=StayStatus.PAID if owed == 0 else StayStatus.CLOSED
+            )
+        )
     return True
 
 

@@ -48,6 +48,26 @@ async def stay_view(
                     "at": intent.updated_at.isoformat(),
                 }
             )
+    from qrpark.proxy.service import proxy_payments
+    from qrpark.stays.phone import mask_phone
+
+    proxy_paid = 0
+    for n, proxy in enumerate(await proxy_payments(session, stay), start=1):
+        if proxy.status in ("succeeded", "pending"):
+            payments.append(
+                {
+                    "who": "proxy",
+                    "payer": mask_phone(proxy.receipt_to) if proxy.receipt_to else f"#{n}",
+                    "amount": proxy.amount,
+                    "formatted": money(proxy.amount),
+                    "status": proxy.status,
+                    "refunded": proxy.refunded_amount,
+                    "refunded_formatted": money(proxy.refunded_amount),
+                    "at": proxy.updated_at.isoformat(),
+                }
+            )
+            if proxy.status == "succeeded":
+                proxy_paid += proxy.amount
     paid = stay.proxy_applied + stay.merchant_applied + stay.driver_charged
     return {
         "id": str(stay.id),
@@ -88,6 +108,12 @@ async def stay_view(
             "driver_formatted": money(stay.driver_charged),
         },
         "payments": payments,
+        "proxy_paid": proxy_paid,
+        "proxy_paid_formatted": money(proxy_paid),
+        "unpaid_now": max(0, total - proxy_paid) if stay.fee is None else max(0, total - paid),
+        "unpaid_now_formatted": money(
+            max(0, total - proxy_paid) if stay.fee is None else max(0, total - paid)
+        ),
         "owed": max(0, total - paid) if stay.fee is not None else None,
         "owed_formatted": money(max(0, total - paid)),
         "over_max_stay": fee.over_max_stay,

@@ -161,6 +161,7 @@ def create_app(
     from qrpark.payments.endpoints import router as payments_api
     from qrpark.payments.pages import router as payment_pages
     from qrpark.payments.sandbox_pages import router as sandbox_pages
+    from qrpark.proxy.pages import router as proxy_pages
     from qrpark.signs.pages import router as sign_pages
     from qrpark.stays.endpoints import operator_router as stays_operator_api
     from qrpark.stays.endpoints import router as stays_api
@@ -173,6 +174,7 @@ def create_app(
     app.include_router(stays_api)
     app.include_router(stays_operator_api)
     app.include_router(stay_pages)
+    app.include_router(proxy_pages)
     app.include_router(sign_pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
