@@ -198,3 +198,10 @@ async def test_ten_concurrent_payers_cannot_pass_the_cap(live_site: Site) -> Non
         stay = (await s.scalars(select(Stay))).one()
         assert stay.proxy_reserved == 5000
         assert stay.status is StayStatus.ACTIVE
+
+
+async def test_asking_for_less_than_the_minimum_is_explained(site: Site) -> None:
+    token = stay_token(await site.enter())
+    page = await site.client.get(f"/s/{token}/proxy?amount=500")
+    assert page.status_code == 422
+    assert "최소 1,000원 이상을 요청하세요." in page.text

@@ -45,7 +45,7 @@ async def show_qr(
     asked = amount if amount and amount > 0 else None
     try:
         row, pass_token = await service.issue(session, c.clock, c.keys, stay, asked)
-    except service.AmountRefused as exc:
+    except service.AskTooSmall as exc:
         lot = await session.get(Lot, stay.lot_id)
         assert lot is not None
         return render(

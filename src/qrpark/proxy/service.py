@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from qrpark.kit.clock import Clock
 from qrpark.kit.db import Database
 from qrpark.kit.errors import Conflict, InvalidInput, NotFound, QrparkError
+from qrpark.kit.money import format_amount
 from qrpark.kit.outbox import Handler, enqueue
 from qrpark.kit.signing import KeyRing
 from qrpark.ledger import service as ledger
@@ -72,6 +73,12 @@ class AmountRefused(InvalidInput):
     message_ko = "{low}에서 {high} 사이의 금액을 선택하세요."
 
 
+class AskTooSmall(InvalidInput):
+    code = "proxy_ask_too_small"
+    message_en = "Ask for at least {minimum}."
+    message_ko = "최소 {minimum} 이상을 요청하세요."
+
+
 class CapReached(Conflict):
     code = "proxy_cap_reached"
     message_en = "Others have already covered this parking; nothing more can be paid now."
@@ -109,7 +116,7 @@ async def issue(
     lot = await session.get(Lot, stay.lot_id)
     assert lot is not None
     if asked is not None and asked < lot.proxy_min_amount:
-        raise AmountRefused(low=lot.proxy_min_amount, high="-")
+        raise AskTooSmall(minimum=format_amount(lot.proxy_min_amount, lot.currency, stay.locale))
     now = clock.now()
     row = ProxyPass(
         stay_id=stay.id,

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qrpark.lots import repository
+from qrpark.lots.location import area_map_link
 from qrpark.lots.models import Area, Lot
 from qrpark.operators.models import Operator
 from qrpark.signs.domain import CODE_RE, SignRef, verify
@@ -29,14 +30,6 @@ class Landing:
     operator: Operator
     lot: Lot
     area: Area
-
-
-def map_link(lat: float | None, lon: float | None) -> str | None:
-    if lat is None or lon is None:
-        return None
-    return (
-        f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=19/{lat:.6f}/{lon:.6f}"
-    )
 
 
 def _switch_links(request: Request) -> dict[str, str]:
@@ -69,7 +62,7 @@ async def landing_context(
         "lot": lot,
         "area": area,
         "tariff_lines": tariff_lines,
-        "map_url": map_link(area.latitude or lot.latitude, area.longitude or lot.longitude),
+        "map_url": area_map_link(lot, area),
     }
 
 

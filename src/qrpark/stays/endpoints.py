@@ -91,16 +91,9 @@ async def start_entry(
         await service.send_code(session, c.clock, phone, body.locale, purpose=f"entry:{draft.id}")
         return EntryOut(entry_id=draft.id, next="code")
     await session.commit()
-    registration_id, url = await c.payments.start_registration(
-        operator_id=operator.id,
-        gateway=operator.payment_gateway,
-        owner_ref=service.owner_ref(phone),
-        return_to=f"/entries/{draft.id}/card",
-    )
+    url = await service.register_card(c.db, c.payments, operator, draft.id, phone)
     async with c.db.transaction() as tx:
-        row = await tx.get(EntryDraft, draft.id)
-        assert row is not None
-        row.registration_id = registration_id
+        registration_id = (await tx.get(EntryDraft, draft.id)).registration_id  # type: ignore[union-attr]
     return EntryOut(entry_id=draft.id, next="card", card_url=url, registration_id=registration_id)
 
 

@@ -14,7 +14,7 @@ from qrpark.lots.models import Area, Lot
 from qrpark.operators.models import Operator
 from qrpark.payments.models import CardRegistration, IntentStatus
 from qrpark.stays import service
-from qrpark.stays.models import EntryDraft, Source, StayStatus
+from qrpark.stays.models import Source, StayStatus
 from qrpark.stays.views import stay_view
 from qrpark.web import csrf
 from qrpark.web.container import Container
@@ -123,16 +123,7 @@ async def submit_entry(
         await session.commit()
         return RedirectResponse(f"/entries/{draft.id}/code", status_code=303)
     await session.commit()
-    registration_id, url = await c.payments.start_registration(
-        operator_id=operator.id,
-        gateway=operator.payment_gateway,
-        owner_ref=service.owner_ref(e164),
-        return_to=f"/entries/{draft.id}/card",
-    )
-    async with c.db.transaction() as tx:
-        row = await tx.get(EntryDraft, draft.id)
-        assert row is not None
-        row.registration_id = registration_id
+    url = await service.register_card(c.db, c.payments, operator, draft.id, e164)
     return RedirectResponse(url, status_code=303)
 
 

@@ -184,6 +184,23 @@ async def start_entry(
     return draft
 
 
+async def register_card(
+    db: Database, payments: Payments, operator: Operator, draft_id: uuid.UUID, phone: str
+) -> str:
+    """Open the gateway's card page for a draft; returns where to send the driver."""
+    registration_id, url = await payments.start_registration(
+        operator_id=operator.id,
+        gateway=operator.payment_gateway,
+        owner_ref=owner_ref(phone),
+        return_to=f"/entries/{draft_id}/card",
+    )
+    async with db.transaction() as tx:
+        row = await tx.get(EntryDraft, draft_id)
+        assert row is not None
+        row.registration_id = registration_id
+    return url
+
+
 async def live_draft(session: AsyncSession, clock: Clock, draft_id: uuid.UUID) -> EntryDraft:
     draft = await session.get(EntryDraft, draft_id)
     if draft is None or draft.status in ("done", "expired") or draft.expires_at < clock.now():

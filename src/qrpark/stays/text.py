@@ -6,19 +6,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from qrpark.kit.money import format_amount
+from qrpark.lots.location import area_map_link
 from qrpark.lots.models import Area, Lot
 from qrpark.tariffs.domain import FeeLine, LineKind
 from qrpark.tariffs.models import Tariff
 from qrpark.tariffs.schemas import rules_from
 from qrpark.tariffs.text import describe_line, describe_tariff
-
-
-def map_link(lat: float | None, lon: float | None) -> str | None:
-    if lat is None or lon is None:
-        return None
-    return (
-        f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=19/{lat:.6f}/{lon:.6f}"
-    )
 
 
 def where(area: Area, locale: str) -> str:
@@ -54,7 +47,7 @@ def local_time(stay_time: Any, lot: Lot) -> str:
 def entry_message(lot: Lot, area: Area, tariff: Tariff, stay: Any, link: str, locale: str) -> str:
     tariff_words = describe_tariff(rules_from(tariff, lot.currency), locale, lot.time_zone)
     desc = area_description(area, locale)
-    maps = map_link(area.latitude or lot.latitude, area.longitude or lot.longitude)
+    maps = area_map_link(lot, area)
     if locale == "ko":
         lines = [
             f"[qrpark] 입차 완료 {stay.plate}",

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qrpark.kit.money import format_amount
+from qrpark.lots.location import area_map_link
 from qrpark.payments.models import IntentStatus
 from qrpark.stays import service, text
 from qrpark.stays.models import Stay
@@ -82,9 +83,7 @@ async def stay_view(
             "space": area.space_number,
             "where": text.where(area, locale),
             "description": text.area_description(area, locale),
-            "map_url": text.map_link(
-                area.latitude or lot.latitude, area.longitude or lot.longitude
-            ),
+            "map_url": area_map_link(lot, area),
         },
         "entered_at": stay.entered_at.isoformat(),
         "entered_local": text.local_time(stay.entered_at, lot),
