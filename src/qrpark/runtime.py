@@ -18,6 +18,7 @@ from qrpark.payments.wiring import build_gateways
 from qrpark.proxy.service import handlers as proxy_handlers
 from qrpark.settings import Settings
 from qrpark.stays import jobs as stay_jobs
+from qrpark.stays import retention
 from qrpark.stays.checks import check_stays
 
 PERIODIC_EVERY = 15.0  # seconds between recovery sweeps
@@ -44,6 +45,10 @@ def build_worker(payments: Payments, sms: SmsSender) -> Worker:
 
 async def periodic(payments: Payments) -> dict[str, int]:
     counts = await payments.recover()
+    async with payments.db.transaction() as session:
+        for key, n in (await retention.enforce(session, payments.clock)).items():
+            if n:
+                counts[key] = n
     delivered = await payment_jobs.deliver_sandbox_webhooks(payments)
     if delivered:
         counts["webhooks_delivered"] = delivered
