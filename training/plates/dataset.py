@@ -19,7 +19,7 @@ CHUNK = 500
 MAX_LABEL = 10
 #: Share of samples shown in the wrong layout with an empty target, so that reading a one-line
 #: plate as two lines (or the reverse) scores low and the layout choice can rely on the score.
-WRONG_LAYOUT = 0.06
+WRONG_LAYOUT = 0.10
 
 
 def render_chunk(args: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

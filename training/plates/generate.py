@@ -37,15 +37,17 @@ FONT_CANDIDATES: tuple[tuple[str, int], ...] = (
 
 # kind -> (probability, layout)
 KINDS: dict[str, tuple[float, Layout]] = {
-    "white7": (0.20, Layout.ONE_LINE),
-    "white8": (0.18, Layout.ONE_LINE),
+    "white7": (0.16, Layout.ONE_LINE),
+    # 335×155 "short" plate for square plate holders: the same seven characters, taller.
+    "white_short": (0.10, Layout.ONE_LINE),
+    "white8": (0.16, Layout.ONE_LINE),
     "white8_hologram": (0.08, Layout.ONE_LINE),
     "ev": (0.09, Layout.ONE_LINE),
-    "rental": (0.06, Layout.ONE_LINE),
-    "green2_region": (0.10, Layout.TWO_LINE),
-    "green2": (0.08, Layout.TWO_LINE),
-    "yellow2": (0.09, Layout.TWO_LINE),
-    "yellow1": (0.08, Layout.ONE_LINE),
+    "rental": (0.05, Layout.ONE_LINE),
+    "green2_region": (0.09, Layout.TWO_LINE),
+    "green2": (0.09, Layout.TWO_LINE),
+    "yellow2": (0.08, Layout.TWO_LINE),
+    "yellow1": (0.07, Layout.ONE_LINE),
     "orange2": (0.04, Layout.TWO_LINE),
 }
 
@@ -182,7 +184,16 @@ def render_plate(
     font = fonts[int(rng.integers(len(fonts)))]
     scale = 0.6
     layout = KINDS[kind][1]
-    if layout is Layout.ONE_LINE:
+    if kind == "white_short":
+        w, h = round(335 * scale), round(155 * scale)
+        c = Canvas(w, h, bg)
+        ch_h = h * rng.uniform(0.62, 0.76)
+        y = (h - ch_h) / 2 + h * rng.uniform(0.0, 0.08)
+        left, right = w * rng.uniform(0.03, 0.06), w * (1 - rng.uniform(0.03, 0.06))
+        _row(
+            c, font, [*klass, syl, *serial], left, right, y, ch_h, ink, rng, rng.uniform(0.6, 0.85)
+        )
+    elif layout is Layout.ONE_LINE:
         w, h = round(520 * scale), round(110 * scale)
         c = Canvas(w, h, bg)
         ch_h = h * rng.uniform(0.66, 0.8)
@@ -223,7 +234,13 @@ def render_plate(
         top_chars = [*(region or ""), *klass]
         tw = w * (0.62 if region else 0.3) * rng.uniform(0.9, 1.1)
         tx = (w - tw) / 2
-        if region:
+        syllable_on_top = kind == "green2" and rng.random() < 0.5
+        if syllable_on_top:
+            # 2004-2006 green plate: "12가" on top, the four serial digits below.
+            tw = w * 0.45 * rng.uniform(0.9, 1.1)
+            tx = (w - tw) / 2
+            _row(c, font, [*klass, syl], tx, tx + tw, top_y, top_h, ink, rng)
+        elif region:
             # Region glyphs a little smaller and separated from the class digits.
             rw = tw * 0.5
             _row(c, font, list(region), tx, tx + rw, top_y, top_h, ink, rng)
@@ -233,7 +250,8 @@ def render_plate(
         bot_y = top_y + top_h + h * rng.uniform(0.04, 0.08)
         bot_h = h - bot_y - h * rng.uniform(0.05, 0.09)
         bl, br = w * rng.uniform(0.04, 0.08), w * (1 - rng.uniform(0.04, 0.08))
-        _row(c, font, [syl, *serial], bl, br, bot_y, bot_h, ink, rng, rng.uniform(0.7, 0.9))
+        bottom = serial if syllable_on_top else [syl, *serial]
+        _row(c, font, list(bottom), bl, br, bot_y, bot_h, ink, rng, rng.uniform(0.7, 0.9))
     img = c.img
     # Embossed border and bolts.
     bc = tuple(float(v) * rng.uniform(0.4, 0.8) for v in bg)
@@ -397,7 +415,8 @@ def scene(
     plate = cv2.resize(plate, (round(pw * scale), round(ph * scale)), interpolation=cv2.INTER_AREA)
     ph, pw = plate.shape[:2]
     # Car body around the plate.
-    cx, cy = int(rng.integers(pw * 2, w - pw * 2)), int(rng.integers(ph * 4, h - ph * 3))
+    cx = int(rng.integers(pw, w - pw))
+    cy = int(rng.integers(ph * 2, h - ph * 2))
     body = tuple(int(v) for v in rng.integers(0, 255, 3))
     cv2.rectangle(img, (cx - pw * 2, cy - ph * 4), (cx + pw * 2, cy + ph * 3), body, -1)
     quad = perspective_quad(rng, pw, ph, 0.08) + np.array([cx - pw / 2, cy - ph / 2], np.float32)

@@ -75,7 +75,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=20261124)
     ap.add_argument("--train-size", type=int, default=120_000)
     ap.add_argument("--val-size", type=int, default=4_000)
-    ap.add_argument("--steps", type=int, default=10_000)
+    ap.add_argument("--steps", type=int, default=6_500)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--width", type=int, default=48)
     ap.add_argument("--lr", type=float, default=3e-3)
@@ -120,6 +120,7 @@ def main() -> None:
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
+    t_train = time.time()
     with Progress(*columns) as progress:
         task = progress.add_task("train", total=args.steps, loss=float("nan"))
         ema = None
@@ -146,6 +147,10 @@ def main() -> None:
             sched.step()
             ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
             progress.update(task, advance=1, loss=ema)
+            if (step + 1) % 200 == 0 and not progress.console.is_terminal:
+                # The bar only draws on a terminal; a log gets a line now and then.
+                rate = (step + 1) / (time.time() - t_train)
+                print(f"step {step + 1}/{args.steps} loss {ema:.3f} {rate:.2f} steps/s", flush=True)
             if (step + 1) % 1000 == 0 or step + 1 == args.steps:
                 correct, _ = evaluate(model, {k: v[:1000] for k, v in val.items()})
                 RUNS.mkdir(parents=True, exist_ok=True)

@@ -77,13 +77,15 @@ def greedy(log_probs: F32) -> Decoded:
     return _result(np.argmax(log_probs, axis=1).astype(np.int64), log_probs)
 
 
-def constrained(log_probs: F32) -> Decoded:
+def constrained(log_probs: F32, beat: float | None = None) -> Decoded:
     """Best path whose collapsed string the Korean plate grammar accepts.
 
-    Falls back to the greedy read (marked invalid) when no valid path fits in the columns.
+    Falls back to the greedy read (marked invalid) when no valid path fits in the columns. With
+    ``beat``, the search is skipped (greedy returned, invalid) when even the unconstrained best
+    path scores below ``beat``: a constrained path can only score lower.
     """
     first = greedy(log_probs)
-    if first.valid:
+    if first.valid or (beat is not None and first.log_prob < beat):
         return first
     n_t, n_c = log_probs.shape
     n_g = len(_STATES)
@@ -115,16 +117,19 @@ def constrained(log_probs: F32) -> Decoded:
         back[t, :, 1:, 0] = np.where(better, np.arange(n_g)[:, None], back[t, :, 1:, 0])
         back[t, :, 1:, 1] = np.where(better, np.arange(1, n_c)[None, :], back[t, :, 1:, 1])
         # Emit a new token: from a blank, or from a different label, through a grammar edge.
+        top2 = np.argpartition(score, -2, axis=1)[:, -2:]
         for gi, state in enumerate(_STATES):
             row = score[gi]
             if best_v[gi] <= _NEG / 2:
                 continue
+            top_l, runner_l = int(best_l[gi]), int(top2[gi, 0])
+            if runner_l == top_l:
+                runner_l = int(top2[gi, 1])
             for kind, nxt in GRAMMAR[state].items():
                 ids = _KIND_IDS[kind]
                 g2 = _STATE_INDEX[nxt]
                 # Best predecessor label that differs from each id (the same label would repeat).
-                order = np.argsort(row)[::-1][:2]
-                prev_l = np.where(ids == order[0], order[1], order[0])
+                prev_l = np.where(ids == top_l, runner_l, top_l)
                 cand = row[prev_l] + lp[t, ids]
                 upd = cand > new[g2, ids]
                 new[g2, ids] = np.where(upd, cand, new[g2, ids])

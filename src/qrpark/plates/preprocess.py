@@ -12,9 +12,10 @@ INPUT_H = 32
 INPUT_W = 128
 
 #: Below this width/height ratio a crop is surely a two-line plate, above ``ONE_LINE_MIN`` surely
-#: one line (plates are 520×110 or 335×170 mm); in between both layouts are read and the better
-#: grammar-constrained score wins. Chosen from the plate dimensions, not from data.
-TWO_LINE_MAX = 2.4
+#: one line. Plates are 520×110 (one line), 335×170 (two lines) and 335×155 mm (one line of tall
+#: characters), so between the two both layouts are read and the better grammar-constrained score
+#: wins. Chosen from the plate dimensions, not from data.
+TWO_LINE_MAX = 1.3
 ONE_LINE_MIN = 3.6
 #: Two-line plates: the top line occupies the upper ~40 %; the halves overlap on purpose.
 TOP_END = 0.5

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from qrpark.plates.decode import Decoded, constrained
+from qrpark.plates.decode import Decoded, constrained, greedy
 from qrpark.plates.domain import (
     TOKENS,
     PlateUse,
@@ -166,7 +166,14 @@ class KoreanRecognizer:
         layouts = candidate_layouts(w, h)
         batch = np.stack([model_input(crop, lay) for lay in layouts])
         lps = self.log_probs(batch)
-        reads = [(constrained(lp), lay) for lp, lay in zip(lps, layouts, strict=True)]
+        # Cheap greedy reads first: a layout whose unconstrained best path already scores below
+        # a valid read of another layout cannot win, so its constrained search is skipped.
+        firsts = [greedy(lp) for lp in lps]
+        floor = max((d.log_prob for d in firsts if d.valid), default=None)
+        reads = [
+            (d if d.valid else constrained(lp, beat=floor), lay)
+            for d, lp, lay in zip(firsts, lps, layouts, strict=True)
+        ]
         return max(reads, key=lambda r: (r[0].valid, r[0].log_prob))
 
     def plate(self, crop: U8Image, box: tuple[int, int, int, int] | None = None) -> PlateRead:
