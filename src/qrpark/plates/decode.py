@@ -140,9 +140,14 @@ def constrained(log_probs: F32, beat: float | None = None) -> Decoded:
     end_l = int(np.argmax(score[acc]))
     if score[acc, end_l] <= _NEG / 2:
         return first
+    return _result(_backtrack(back, acc, end_l), log_probs)
+
+
+def _backtrack(back: npt.NDArray[np.int32], state: int, label: int) -> npt.NDArray[np.int64]:
+    """Frame labels of the best path ending in (state, label), from the back-pointers."""
+    n_t = back.shape[0]
     path = np.zeros(n_t, np.int64)
-    g, lab = acc, end_l
     for t in range(n_t - 1, -1, -1):
-        path[t] = lab
-        g, lab = (int(v) for v in back[t, g, lab])
-    return _result(path, log_probs)
+        path[t] = label
+        state, label = (int(v) for v in back[t, state, label])
+    return path
