@@ -161,17 +161,25 @@ def _row(  # noqa: PLR0917 (layout helper called positionally in three places)
     rng: np.random.Generator,
     syllable_scale: float = 1.0,
 ) -> None:
-    """Lay ``chars`` evenly between x0 and x1; Hangul cells are wider than digit cells."""
-    weights = [1.0 if c.isdigit() else 1.3 for c in chars]
-    gap_ratio = rng.uniform(0.08, 0.22)
-    unit = (x1 - x0) / (sum(weights) + gap_ratio * (len(chars) - 1))
+    """Lay ``chars`` between x0 and x1; a Hangul cell differs from a digit cell.
+
+    On real plates the syllable is often smaller and narrower than the digits and followed by a
+    wider gap, so its cell width, height and the gap after it vary.
+    """
+    hangul_w = rng.uniform(0.8, 1.3)
+    weights = [1.0 if c.isdigit() else hangul_w for c in chars]
+    gap_ratio = rng.uniform(0.06, 0.22)
+    gaps = [gap_ratio + (rng.uniform(0, 0.7) if not c.isdigit() else 0.0) for c in chars[:-1]]
+    unit = (x1 - x0) / (sum(weights) + sum(gaps))
     x = x0
-    for c, wgt in zip(chars, weights, strict=True):
+    for i, (c, wgt) in enumerate(zip(chars, weights, strict=True)):
         cw = unit * wgt
         gh = h if c.isdigit() else h * syllable_scale
         gy = y + (h - gh) / 2
+        if not c.isdigit() and syllable_scale < 0.9 and rng.random() < 0.5:
+            gy = y + h - gh  # small syllables sit on the baseline on some plates
         canvas.put(glyph(font[0], font[1], c), x, gy, cw, gh, ink)
-        x += cw + unit * gap_ratio
+        x += cw + unit * (gaps[i] if i < len(gaps) else 0.0)
 
 
 def render_plate(
@@ -225,7 +233,7 @@ def render_plate(
             for i, ch in enumerate(rs):
                 c.put(glyph(font[0], font[1], ch), left, gy + i * (gh + h * 0.04), rw, gh, ink)
             left += rw * 1.25
-        _row(c, font, [*klass, syl, *serial], left, right, y, ch_h, ink, rng, rng.uniform(0.85, 1))
+        _row(c, font, [*klass, syl, *serial], left, right, y, ch_h, ink, rng, rng.uniform(0.55, 1))
     else:
         w, h = round(335 * scale), round(170 * scale)
         c = Canvas(w, h, bg)
@@ -259,6 +267,10 @@ def render_plate(
     if rng.random() < 0.6:
         for bx in (0.25, 0.75):
             cv2.circle(img, (round(c.w * bx), round(c.h * 0.1)), 2, bc, -1)
+    elif rng.random() < 0.5:
+        # Bolts either side of the characters, at mid height (older short plates).
+        for bx in (0.02, 0.98):
+            cv2.circle(img, (round(c.w * bx), round(c.h * 0.5)), 2, bc, -1)
     return np.clip(img, 0, 255).astype(np.uint8), text
 
 

@@ -73,7 +73,7 @@ def calibrate(correct: np.ndarray, conf: np.ndarray) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seed", type=int, default=20261124)
-    ap.add_argument("--train-size", type=int, default=120_000)
+    ap.add_argument("--train-size", type=int, default=100_000)
     ap.add_argument("--val-size", type=int, default=4_000)
     ap.add_argument("--steps", type=int, default=6_500)
     ap.add_argument("--batch", type=int, default=64)
