@@ -83,3 +83,16 @@ def test_eval_rejects_a_csv_without_the_columns(tmp_path: Path) -> None:
 def test_unknown_mode_is_refused(plate_files: list[tuple[Path, str]]) -> None:
     result = runner.invoke(app, ["plates", "read", "--mode", "xx", str(plate_files[0][0])])
     assert result.exit_code == 2
+
+
+def test_cli_import_stays_light() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, qrpark.cli; "
+        "heavy = ('cv2', 'onnxruntime', 'rapidocr', 'torch'); "
+        "print(','.join(m for m in heavy if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
