@@ -233,7 +233,10 @@ class LatinRecognizer:
         """Text detection and recognition over the whole frame."""
         out = self._engine(image, use_cls=False)
         reads = []
-        boxes = out.boxes if out.boxes is not None else []
+        # With no text found RapidOCR answers with a recognition-only result that has no boxes.
+        boxes = getattr(out, "boxes", None)
+        if boxes is None:
+            return []
         for text, score, quad in zip(out.txts or (), out.scores or (), boxes, strict=False):
             q = np.asarray(quad, np.float32)
             x0, y0 = q.min(axis=0)
