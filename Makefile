@@ -59,3 +59,14 @@ $(TRAIN_STAMP): $(STAMP)
 .PHONY: train-occupancy
 train-occupancy: $(TRAIN_STAMP) ## Retrain the occupancy CNN from synthetic patches only (CPU, ~20 min on 2 cores) and write its ONNX
 	nice -n 10 $(BIN)/python -m training.occupancy.train --seed 7 --out src/qrpark/occupancy/models/occupancy.onnx
+
+PLATES_SEED ?= 20261124
+PLATE_FONTS := fonts-nanum fonts-nanum-extra fonts-noto-cjk
+
+.PHONY: train-plates
+train-plates: $(TRAIN_STAMP) ## Retrain the Korean plate recogniser from scratch on the CPU (seeded, ~40 min)
+	@test -f /usr/share/fonts/truetype/nanum/NanumSquareB.ttf || { \
+		echo "installing Hangul fonts: $(PLATE_FONTS)"; \
+		if [ "$$(id -u)" -eq 0 ]; then apt-get install -y $(PLATE_FONTS); \
+		else sudo apt-get install -y $(PLATE_FONTS); fi; }
+	nice -n 10 $(BIN)/python -m training.plates.train --seed $(PLATES_SEED)

@@ -11,6 +11,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from qrpark.occupancy.cli import app as occupancy_app
+from qrpark.plates.cli import app as plates_app
 from qrpark.settings import Settings
 
 T = TypeVar("T")
@@ -34,6 +35,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(token_app, name="token")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(occupancy_app, name="occupancy")
+app.add_typer(plates_app, name="plates")
 
 
 def _run(work: Callable[..., Awaitable[T]], *args: object) -> T:

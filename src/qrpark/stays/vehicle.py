@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
+
+from qrpark.plates.domain import normalise
 
 # The syllables Korean plates use, by purpose.
 PRIVATE = "가나다라마거너더러머버서어저고노도로모보소오조구누두루무부수우주"
@@ -39,7 +40,6 @@ _KOREAN = re.compile(
     rf"^(?P<region>{'|'.join(REGIONS)})?(?P<num>\d{{2,3}})(?P<use>[{LETTERS}]|{'|'.join(DIPLOMATIC)})(?P<serial>\d{{4}})$"
 )
 _FOREIGN = re.compile(r"^[A-Z0-9]{2,10}$")
-_SEPARATORS = re.compile(r"[\s\-·.]+")
 
 
 class PlateKind(StrEnum):
@@ -82,11 +82,9 @@ def mask(text: str) -> str:
 
 
 def clean(raw: str) -> str:
-    """Unicode-compose Hangul typed as jamo, turn full-width characters into ASCII, drop spaces,
-    hyphens and dots, and upper-case Latin letters."""
-    text = unicodedata.normalize("NFKC", raw)  # full-width digits and letters become ASCII
-    text = unicodedata.normalize("NFC", text)
-    return _SEPARATORS.sub("", text).upper()
+    """Compose Hangul typed as jamo, turn full-width characters into ASCII, drop spaces, hyphens
+    and dots, and upper-case Latin letters: the same normal form the plate reader uses."""
+    return normalise(raw)
 
 
 def _kind_of(use: str) -> PlateKind:

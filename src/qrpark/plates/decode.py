@@ -1,0 +1,153 @@
+"""CTC decoding for the Korean recogniser, constrained by the plate grammar.
+
+The model gives log-probabilities per column. Greedy (best-path) decoding is tried first; when the
+greedy string is a valid plate it is also the best valid path. Otherwise a Viterbi search runs over
+(grammar state, last frame label) pairs and returns the most probable frame labelling whose
+collapsed string the grammar accepts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from qrpark.plates.domain import (
+    GRAMMAR,
+    GRAMMAR_ACCEPT,
+    GRAMMAR_START,
+    TOKENS,
+    grammar_accepts,
+    token_kind,
+)
+
+F32 = npt.NDArray[np.float32]
+
+_STATES = list(GRAMMAR)
+_STATE_INDEX = {s: i for i, s in enumerate(_STATES)}
+_KINDS = sorted({k for edges in GRAMMAR.values() for k in edges})
+#: Token ids of each kind (index 0, the blank, belongs to none).
+_KIND_IDS = {
+    k: np.array([i for i, t in enumerate(TOKENS) if i and token_kind(t) == k]) for k in _KINDS
+}
+_NEG = -1e30
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """A decoded string with its tokens, per-token confidences and path log-probability."""
+
+    text: str
+    tokens: tuple[str, ...]
+    char_confidences: tuple[float, ...]
+    log_prob: float
+    valid: bool
+
+    @property
+    def confidence(self) -> float:
+        """The weakest character's confidence (0 for an empty read)."""
+        return min(self.char_confidences) if self.char_confidences else 0.0
+
+
+def _collapse(path: npt.NDArray[np.int64], probs: F32) -> tuple[list[str], list[float]]:
+    tokens: list[str] = []
+    confs: list[float] = []
+    prev = 0
+    for t, k in enumerate(path.tolist()):
+        if k not in (0, prev):
+            tokens.append(TOKENS[k])
+            confs.append(float(probs[t, k]))
+        elif k != 0 and k == prev:
+            confs[-1] = max(confs[-1], float(probs[t, k]))
+        prev = k
+    return tokens, confs
+
+
+def _result(path: npt.NDArray[np.int64], log_probs: F32) -> Decoded:
+    probs = np.exp(log_probs)
+    tokens, confs = _collapse(path, probs)
+    score = float(log_probs[np.arange(len(path)), path].sum())
+    valid = bool(tokens) and grammar_accepts(tokens)
+    return Decoded("".join(tokens), tuple(tokens), tuple(confs), score, valid)
+
+
+def greedy(log_probs: F32) -> Decoded:
+    """Unconstrained best path."""
+    return _result(np.argmax(log_probs, axis=1).astype(np.int64), log_probs)
+
+
+def constrained(log_probs: F32, beat: float | None = None) -> Decoded:
+    """Best path whose collapsed string the Korean plate grammar accepts.
+
+    Falls back to the greedy read (marked invalid) when no valid path fits in the columns. With
+    ``beat``, the search is skipped (greedy returned, invalid) when even the unconstrained best
+    path scores below ``beat``: a constrained path can only score lower.
+    """
+    first = greedy(log_probs)
+    if first.valid or (beat is not None and first.log_prob < beat):
+        return first
+    n_t, n_c = log_probs.shape
+    n_g = len(_STATES)
+    # score[g, l]: best log-prob of a prefix ending in grammar state g with frame label l.
+    score = np.full((n_g, n_c), _NEG, np.float64)
+    back = np.zeros((n_t, n_g, n_c, 2), np.int32)  # (previous g, previous l)
+    lp = log_probs.astype(np.float64)
+    start = _STATE_INDEX[GRAMMAR_START]
+    score[start, 0] = lp[0, 0]
+    back[0, start, 0] = (start, 0)
+    for kind, ids in _KIND_IDS.items():
+        nxt = GRAMMAR[GRAMMAR_START].get(kind)
+        if nxt is not None:
+            g2 = _STATE_INDEX[nxt]
+            score[g2, ids] = lp[0, ids]
+            back[0, g2, ids, 0] = start
+            back[0, g2, ids, 1] = 0
+    for t in range(1, n_t):
+        new = np.full_like(score, _NEG)
+        # Stay: blank after anything, or repeat the same label.
+        best_l = np.argmax(score, axis=1)
+        best_v = score[np.arange(n_g), best_l]
+        new[:, 0] = best_v + lp[t, 0]
+        back[t, :, 0, 0] = np.arange(n_g)
+        back[t, :, 0, 1] = best_l
+        rep = score[:, 1:] + lp[t, 1:]
+        better = rep > new[:, 1:]
+        new[:, 1:] = np.where(better, rep, new[:, 1:])
+        back[t, :, 1:, 0] = np.where(better, np.arange(n_g)[:, None], back[t, :, 1:, 0])
+        back[t, :, 1:, 1] = np.where(better, np.arange(1, n_c)[None, :], back[t, :, 1:, 1])
+        # Emit a new token: from a blank, or from a different label, through a grammar edge.
+        top2 = np.argpartition(score, -2, axis=1)[:, -2:]
+        for gi, state in enumerate(_STATES):
+            row = score[gi]
+            if best_v[gi] <= _NEG / 2:
+                continue
+            top_l, runner_l = int(best_l[gi]), int(top2[gi, 0])
+            if runner_l == top_l:
+                runner_l = int(top2[gi, 1])
+            for kind, nxt in GRAMMAR[state].items():
+                ids = _KIND_IDS[kind]
+                g2 = _STATE_INDEX[nxt]
+                # Best predecessor label that differs from each id (the same label would repeat).
+                prev_l = np.where(ids == top_l, runner_l, top_l)
+                cand = row[prev_l] + lp[t, ids]
+                upd = cand > new[g2, ids]
+                new[g2, ids] = np.where(upd, cand, new[g2, ids])
+                back[t, g2, ids, 0] = np.where(upd, gi, back[t, g2, ids, 0])
+                back[t, g2, ids, 1] = np.where(upd, prev_l, back[t, g2, ids, 1])
+        score = new
+    acc = _STATE_INDEX[GRAMMAR_ACCEPT]
+    end_l = int(np.argmax(score[acc]))
+    if score[acc, end_l] <= _NEG / 2:
+        return first
+    return _result(_backtrack(back, acc, end_l), log_probs)
+
+
+def _backtrack(back: npt.NDArray[np.int32], state: int, label: int) -> npt.NDArray[np.int64]:
+    """Frame labels of the best path ending in (state, label), from the back-pointers."""
+    n_t = back.shape[0]
+    path = np.zeros(n_t, np.int64)
+    for t in range(n_t - 1, -1, -1):
+        path[t] = label
+        state, label = (int(v) for v in back[t, state, label])
+    return path

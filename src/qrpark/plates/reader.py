@@ -1,0 +1,309 @@
+"""Read plates in images: qrpark's own ONNX model for Korean plates, RapidOCR for Latin plates.
+
+Build a :class:`PlateReader` once (it loads models) and call :meth:`PlateReader.read` per frame.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from qrpark.plates.decode import Decoded, constrained, greedy
+from qrpark.plates.domain import (
+    TOKENS,
+    PlateUse,
+    is_valid_latin,
+    normalise,
+    parse_korean,
+)
+from qrpark.plates.finder import Candidate, find_plates
+from qrpark.plates.preprocess import Layout, candidate_layouts, model_input
+
+U8Image = npt.NDArray[np.uint8]
+MODEL_DIR = Path(__file__).resolve().parent / "models"
+KR_MODEL = MODEL_DIR / "kr_plate_crnn.onnx"
+
+
+class Mode(StrEnum):
+    KR = "kr"
+    LATIN = "latin"
+
+
+class ModelMissingError(RuntimeError):
+    """The bundled recogniser is not where it should be (run ``make train-plates``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlateRead:
+    """One plate read from an image."""
+
+    text: str
+    confidence: float
+    accepted: bool
+    plate_type: str
+    char_confidences: tuple[float, ...] = ()
+    box: tuple[int, int, int, int] | None = None
+    layout: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "confidence": round(self.confidence, 4),
+            "accepted": self.accepted,
+            "plate_type": self.plate_type,
+            "char_confidences": [round(c, 4) for c in self.char_confidences],
+            "box": list(self.box) if self.box else None,
+            "layout": self.layout,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ImageResult:
+    """Every plate read in one image, best first, and how long reading took."""
+
+    plates: tuple[PlateRead, ...]
+    seconds: float
+    candidates: int = 0
+
+    @property
+    def best(self) -> PlateRead | None:
+        return self.plates[0] if self.plates else None
+
+
+def _session(path: Path, threads: int) -> Any:
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+
+def plate_colour(crop: U8Image) -> str:  # noqa: PLR0911 (one return per colour)
+    """Background colour of a plate crop: white, blue, green, yellow or orange."""
+    if crop.ndim == 2:
+        return "white"
+    h, w = crop.shape[:2]
+    centre = crop[h // 6 : h - h // 6, w // 10 : w - w // 10]
+    hsv = cv2.cvtColor(centre, cv2.COLOR_BGR2HSV).reshape(-1, 3).astype(np.float32)
+    # The background is the commoner half of the pixels: take the brighter-or-more-saturated
+    # half by value, characters being the minority.
+    sat = float(np.median(hsv[:, 1]))
+    if sat < 70:
+        return "white"
+    coloured = hsv[hsv[:, 1] >= sat]
+    hue = float(np.median(coloured[:, 0]))
+    if hue < 17 or hue >= 170:
+        return "orange"
+    if hue < 35:
+        return "yellow"
+    if hue < 85:
+        return "green"
+    if hue < 135:
+        return "blue"
+    return "white"
+
+
+def korean_plate_type(  # noqa: PLR0911 (one return per plate type)
+    text: str, colour: str, layout: Layout | None
+) -> str:
+    """A label for the plate: ev, commercial, rental, construction, old_green, private..."""
+    plate = parse_korean(text)
+    if colour == "blue":
+        return "ev"
+    if colour == "orange":
+        return "construction"
+    if colour == "yellow":
+        return "commercial"
+    if colour == "green":
+        return "old_green_regional" if plate and plate.region else "old_green"
+    if plate is not None and plate.use is PlateUse.RENTAL:
+        return "rental"
+    if plate is not None and plate.use is PlateUse.COMMERCIAL:
+        return "commercial"
+    if plate is not None and plate.region:
+        return "regional"
+    if layout is Layout.TWO_LINE:
+        return "two_line"
+    return "private"
+
+
+@dataclass
+class KoreanRecognizer:
+    """The bundled CTC recogniser with grammar-constrained decoding and a reject threshold."""
+
+    model_path: Path = KR_MODEL
+    threads: int = 1
+    threshold: float = field(init=False)
+    _session: Any = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        meta_path = self.model_path.with_suffix(".json")
+        if not self.model_path.exists() or not meta_path.exists():
+            raise ModelMissingError(f"{self.model_path} is missing; run `make train-plates`")
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if tuple(meta["tokens"]) != TOKENS:
+            raise ModelMissingError("the model's vocabulary does not match qrpark.plates.domain")
+        self.threshold = float(meta["reject_threshold"])
+        self._session = _session(self.model_path, self.threads)
+
+    def log_probs(self, batch: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        out: npt.NDArray[np.float32] = self._session.run(None, {"image": batch})[0]
+        return out
+
+    def read_crop(self, crop: U8Image) -> tuple[Decoded, Layout]:
+        """Best grammar-constrained read of a tight plate crop, trying the plausible layouts."""
+        h, w = crop.shape[:2]
+        layouts = candidate_layouts(w, h)
+        batch = np.stack([model_input(crop, lay) for lay in layouts])
+        lps = self.log_probs(batch)
+        # Cheap greedy reads first: a layout whose unconstrained best path already scores below
+        # a valid read of another layout cannot win, so its constrained search is skipped.
+        firsts = [greedy(lp) for lp in lps]
+        floor = max((d.log_prob for d in firsts if d.valid), default=None)
+        reads = [
+            (d if d.valid else constrained(lp, beat=floor), lay)
+            for d, lp, lay in zip(firsts, lps, layouts, strict=True)
+        ]
+        return max(reads, key=lambda r: (r[0].valid, r[0].log_prob))
+
+    def plate(self, crop: U8Image, box: tuple[int, int, int, int] | None = None) -> PlateRead:
+        decoded, layout = self.read_crop(crop)
+        colour = plate_colour(crop)
+        return PlateRead(
+            text=decoded.text,
+            confidence=decoded.confidence if decoded.valid else 0.0,
+            accepted=decoded.valid and decoded.confidence >= self.threshold,
+            plate_type=korean_plate_type(decoded.text, colour, layout),
+            char_confidences=decoded.char_confidences,
+            box=box,
+            layout=layout.value,
+        )
+
+
+@dataclass
+class LatinRecognizer:
+    """RapidOCR's bundled PP-OCR models (offline), filtered to plausible Latin plates."""
+
+    threads: int = 1
+    threshold: float = 0.8
+    _engine: Any = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        from rapidocr import RapidOCR
+
+        self._engine = RapidOCR(
+            params={
+                "Global.log_level": "error",
+                "Global.use_cls": False,
+                "EngineConfig.onnxruntime.intra_op_num_threads": self.threads,
+                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            }
+        )
+
+    def _to_read(self, text: str, score: float, box: tuple[int, int, int, int] | None) -> PlateRead:
+        cleaned = "".join(ch for ch in normalise(text) if ch.isascii() and ch.isalnum())
+        valid = is_valid_latin(cleaned)
+        return PlateRead(
+            text=cleaned,
+            confidence=score if valid else 0.0,
+            accepted=valid and score >= self.threshold,
+            plate_type="latin",
+            box=box,
+        )
+
+    def plate(self, crop: U8Image, box: tuple[int, int, int, int] | None = None) -> PlateRead:
+        out = self._engine(crop, use_det=False, use_cls=False, use_rec=True)
+        texts = list(out.txts or ())
+        scores = list(out.scores or ())
+        if not texts:
+            return PlateRead("", 0.0, accepted=False, plate_type="latin", box=box)
+        return self._to_read(str(texts[0]), float(scores[0]), box)
+
+    def scene(self, image: U8Image) -> list[PlateRead]:
+        """Text detection and recognition over the whole frame."""
+        out = self._engine(image, use_cls=False)
+        reads = []
+        # With no text found RapidOCR answers with a recognition-only result that has no boxes.
+        boxes = getattr(out, "boxes", None)
+        if boxes is None:
+            return []
+        for text, score, quad in zip(out.txts or (), out.scores or (), boxes, strict=False):
+            q = np.asarray(quad, np.float32)
+            x0, y0 = q.min(axis=0)
+            x1, y1 = q.max(axis=0)
+            box = (int(x0), int(y0), int(x1 - x0), int(y1 - y0))
+            reads.append(self._to_read(str(text), float(score), box))
+        return [r for r in reads if r.confidence > 0]
+
+
+def _rank(reads: list[PlateRead]) -> list[PlateRead]:
+    return sorted(reads, key=lambda r: (-int(r.accepted), -r.confidence))
+
+
+@dataclass
+class PlateReader:
+    """Finder plus recogniser for one lot's ``mode``."""
+
+    mode: Mode = Mode.KR
+    threads: int = 1
+    max_candidates: int = 6
+    _kr: KoreanRecognizer | None = field(default=None, init=False, repr=False)
+    _latin: LatinRecognizer | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.mode is Mode.KR:
+            self._kr = KoreanRecognizer(threads=self.threads)
+        else:
+            self._latin = LatinRecognizer(threads=self.threads)
+
+    def _read_crop(self, crop: U8Image, box: tuple[int, int, int, int] | None) -> PlateRead:
+        if self._kr is not None:
+            return self._kr.plate(crop, box)
+        assert self._latin is not None
+        return self._latin.plate(crop, box)
+
+    def read(self, image: U8Image, *, crop: bool = False) -> ImageResult:
+        """Read an image: a tight plate crop when ``crop``, otherwise a whole frame."""
+        start = time.perf_counter()
+        if crop:
+            h, w = image.shape[:2]
+            plates = [self._read_crop(image, (0, 0, w, h))]
+            return ImageResult(tuple(plates), time.perf_counter() - start, 1)
+        candidates: list[Candidate] = find_plates(image, self.max_candidates)
+        reads = [self._read_crop(c.crop, c.box) for c in candidates]
+        found = [r for r in reads if r.confidence > 0]
+        if not any(r.accepted for r in found) and self._latin is not None:
+            found.extend(self._latin.scene(image))
+        # One read per place: drop weaker reads overlapping a stronger one.
+        ranked = _rank(found)
+        kept: list[PlateRead] = []
+        for r in ranked:
+            if r.box and any(k.box and _overlap(r.box, k.box) > 0.3 for k in kept):
+                continue
+            kept.append(r)
+        return ImageResult(tuple(kept), time.perf_counter() - start, len(candidates))
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    from qrpark.plates.finder import box_iou
+
+    return box_iou(a, b)
+
+
+def load_image(path: Path) -> U8Image:
+    """Read an image file as BGR; raises ``ValueError`` when it cannot be decoded."""
+    data = np.fromfile(str(path), dtype=np.uint8)
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    if image is None:
+        raise ValueError(f"cannot decode image {path}")
+    return np.asarray(image, np.uint8)

@@ -1,0 +1,447 @@
+"""Synthetic Korean licence plates, reproducible from a seed.
+
+Every sample is drawn from one ``numpy.random.Generator``: the same seed gives the same bytes.
+Plates are laid out glyph by glyph from Debian's Hangul fonts (squeezed horizontally, as the
+official typeface is narrow), then photographed badly: perspective, blur, noise, JPEG, uneven
+light, shadows, dirt, infrared grey and low resolution.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from qrpark.plates.domain import (
+    COMMERCIAL_SYLLABLES,
+    PRIVATE_SYLLABLES,
+    REGIONS,
+    RENTAL_SYLLABLES,
+)
+from qrpark.plates.preprocess import Layout
+
+FONT_CANDIDATES: tuple[tuple[str, int], ...] = (
+    ("/usr/share/fonts/truetype/nanum/NanumSquareB.ttf", 0),
+    ("/usr/share/fonts/truetype/nanum/NanumSquareEB.ttf", 0),
+    ("/usr/share/fonts/truetype/nanum/NanumSquare_acB.ttf", 0),
+    ("/usr/share/fonts/truetype/nanum/NanumGothicBold.ttf", 0),
+    ("/usr/share/fonts/truetype/nanum/NanumBarunGothicBold.ttf", 0),
+    ("/usr/share/fonts/truetype/nanum/NanumSquareRoundB.ttf", 0),
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", 1),
+)
+
+# kind -> (probability, layout)
+KINDS: dict[str, tuple[float, Layout]] = {
+    "white7": (0.16, Layout.ONE_LINE),
+    # 335×155 "short" plate for square plate holders: the same seven characters, taller.
+    "white_short": (0.10, Layout.ONE_LINE),
+    "white8": (0.16, Layout.ONE_LINE),
+    "white8_hologram": (0.08, Layout.ONE_LINE),
+    "ev": (0.09, Layout.ONE_LINE),
+    "rental": (0.05, Layout.ONE_LINE),
+    "green2_region": (0.09, Layout.TWO_LINE),
+    "green2": (0.09, Layout.TWO_LINE),
+    "yellow2": (0.08, Layout.TWO_LINE),
+    "yellow1": (0.07, Layout.ONE_LINE),
+    "orange2": (0.04, Layout.TWO_LINE),
+}
+
+RGB = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class Sample:
+    image: np.ndarray  # BGR uint8 crop around the plate
+    text: str
+    kind: str
+    layout: Layout
+
+
+def available_fonts() -> list[tuple[str, int]]:
+    fonts = [(p, i) for p, i in FONT_CANDIDATES if Path(p).exists()]
+    if not fonts:
+        raise RuntimeError(
+            "no Hangul font found: apt-get install -y fonts-nanum fonts-nanum-extra fonts-noto-cjk"
+        )
+    return fonts
+
+
+@functools.lru_cache(maxsize=4096)
+def glyph(font_path: str, index: int, char: str) -> np.ndarray:
+    """Ink mask (uint8, 0..255) of one character, cropped to its bounding box."""
+    font = ImageFont.truetype(font_path, 96, index=index)
+    img = Image.new("L", (160, 160), 0)
+    ImageDraw.Draw(img).text((20, 10), char, font=font, fill=255)
+    arr = np.asarray(img)
+    ys, xs = np.nonzero(arr > 40)
+    return arr[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].copy()
+
+
+def _jitter(rng: np.random.Generator, colour: RGB, amount: int) -> RGB:
+    c = np.clip(np.array(colour) + rng.integers(-amount, amount + 1, 3), 0, 255)
+    return (int(c[0]), int(c[1]), int(c[2]))
+
+
+def random_text(rng: np.random.Generator, kind: str) -> tuple[str | None, str, str, str]:
+    """(region, class digits, syllable, serial) for a plate of ``kind``."""
+    serial = f"{rng.integers(0, 10000):04d}"
+    if kind in {"white8", "white8_hologram"} or (kind in {"ev", "rental"} and rng.random() < 0.6):
+        klass = (
+            f"{rng.integers(100, 1000):03d}"
+            if rng.random() < 0.9
+            else f"{rng.integers(0, 1000):03d}"
+        )
+    else:
+        klass = f"{rng.integers(0, 100):02d}"
+    if kind == "rental":
+        syl = str(rng.choice(list(RENTAL_SYLLABLES)))
+    elif kind in {"yellow2", "yellow1"}:
+        syl = str(rng.choice(list(COMMERCIAL_SYLLABLES)))
+    elif kind == "orange2":
+        syl = str(rng.choice(list(PRIVATE_SYLLABLES + COMMERCIAL_SYLLABLES)))
+    else:
+        # Mostly private syllables, some commercial ones so the model knows them on any colour.
+        pool = PRIVATE_SYLLABLES if rng.random() < 0.85 else COMMERCIAL_SYLLABLES + RENTAL_SYLLABLES
+        syl = str(rng.choice(list(pool)))
+    region: str | None = None
+    if kind in {"green2_region", "yellow2", "yellow1", "orange2"}:
+        region = str(rng.choice(list(REGIONS)))
+        if kind == "green2_region" and rng.random() < 0.1:
+            klass = str(rng.integers(1, 10))
+    return region, klass, syl, serial
+
+
+def _colours(rng: np.random.Generator, kind: str) -> tuple[RGB, RGB]:
+    """(background, ink) in RGB."""
+    if kind.startswith("white") or kind == "rental":
+        return _jitter(rng, (245, 245, 242), 12), _jitter(rng, (20, 20, 25), 20)
+    if kind == "ev":
+        return _jitter(rng, (95, 160, 220), 25), _jitter(rng, (15, 20, 35), 15)
+    if kind.startswith("green"):
+        return _jitter(rng, (40, 120, 75), 25), _jitter(rng, (240, 240, 235), 15)
+    if kind.startswith("yellow"):
+        return _jitter(rng, (240, 200, 40), 20), _jitter(rng, (20, 20, 20), 15)
+    return _jitter(rng, (235, 125, 35), 20), _jitter(rng, (20, 20, 20), 15)  # orange
+
+
+class Canvas:
+    def __init__(self, w: int, h: int, bg: RGB) -> None:
+        self.img = np.empty((h, w, 3), np.float32)
+        self.img[:] = bg
+        self.w, self.h = w, h
+
+    def put(self, mask: np.ndarray, x: float, y: float, w: float, h: float, ink: RGB) -> None:
+        x0, y0 = round(x), round(y)
+        w_i, h_i = max(1, round(w)), max(1, round(h))
+        m = cv2.resize(mask, (w_i, h_i), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
+        x1, y1 = min(self.w, x0 + w_i), min(self.h, y0 + h_i)
+        if x1 <= x0 or y1 <= y0 or x0 < 0 or y0 < 0:
+            return
+        m = m[: y1 - y0, : x1 - x0, None]
+        region = self.img[y0:y1, x0:x1]
+        region[:] = region * (1 - m) + np.array(ink, np.float32) * m
+
+
+def _row(
+    canvas: Canvas,
+    font: tuple[str, int],
+    chars: list[str],
+    x0: float,
+    x1: float,
+    y: float,
+    h: float,
+    ink: RGB,
+    rng: np.random.Generator,
+    syllable_scale: float = 1.0,
+) -> None:
+    """Lay ``chars`` between x0 and x1; a Hangul cell differs from a digit cell.
+
+    On real plates the syllable is often smaller and narrower than the digits and followed by a
+    wider gap, so its cell width, height and the gap after it vary.
+    """
+    hangul_w = rng.uniform(0.8, 1.3)
+    weights = [1.0 if c.isdigit() else hangul_w for c in chars]
+    gap_ratio = rng.uniform(0.06, 0.22)
+    gaps = [gap_ratio + (rng.uniform(0, 0.7) if not c.isdigit() else 0.0) for c in chars[:-1]]
+    unit = (x1 - x0) / (sum(weights) + sum(gaps))
+    x = x0
+    for i, (c, wgt) in enumerate(zip(chars, weights, strict=True)):
+        cw = unit * wgt
+        gh = h if c.isdigit() else h * syllable_scale
+        gy = y + (h - gh) / 2
+        if not c.isdigit() and syllable_scale < 0.9 and rng.random() < 0.5:
+            gy = y + h - gh  # small syllables sit on the baseline on some plates
+        canvas.put(glyph(font[0], font[1], c), x, gy, cw, gh, ink)
+        x += cw + unit * (gaps[i] if i < len(gaps) else 0.0)
+
+
+def render_plate(
+    rng: np.random.Generator, kind: str, fonts: list[tuple[str, int]]
+) -> tuple[np.ndarray, str]:
+    """A flat, clean plate (RGB uint8) and its text."""
+    region, klass, syl, serial = random_text(rng, kind)
+    text = f"{region or ''}{klass}{syl}{serial}"
+    bg, ink = _colours(rng, kind)
+    font = fonts[int(rng.integers(len(fonts)))]
+    scale = 0.6
+    layout = KINDS[kind][1]
+    if kind == "white_short":
+        w, h = round(335 * scale), round(155 * scale)
+        c = Canvas(w, h, bg)
+        ch_h = h * rng.uniform(0.62, 0.76)
+        y = (h - ch_h) / 2 + h * rng.uniform(0.0, 0.08)
+        left, right = w * rng.uniform(0.03, 0.06), w * (1 - rng.uniform(0.03, 0.06))
+        _row(
+            c, font, [*klass, syl, *serial], left, right, y, ch_h, ink, rng, rng.uniform(0.6, 0.85)
+        )
+    elif layout is Layout.ONE_LINE:
+        w, h = round(520 * scale), round(110 * scale)
+        c = Canvas(w, h, bg)
+        ch_h = h * rng.uniform(0.66, 0.8)
+        y = (h - ch_h) / 2 + rng.uniform(-2, 2)
+        left = w * rng.uniform(0.04, 0.07)
+        right = w * (1 - rng.uniform(0.04, 0.07))
+        if kind == "white8_hologram" or (kind == "ev" and rng.random() < 0.7):
+            # Hologram / EV badge at the left edge: a bluish disc and "KOR"-like block.
+            hw = w * 0.085
+            col = (
+                _jitter(rng, (120, 150, 200), 30)
+                if kind != "ev"
+                else _jitter(rng, (30, 60, 140), 20)
+            )
+            cv2.circle(c.img, (round(left + hw / 2), round(h * 0.38)), round(hw * 0.32), col, -1)
+            cv2.rectangle(
+                c.img,
+                (round(left + hw * 0.1), round(h * 0.62)),
+                (round(left + hw * 0.9), round(h * 0.8)),
+                col,
+                -1,
+            )
+            left += hw * 1.15
+        if kind == "yellow1":
+            rw = w * 0.1
+            rs = list(region or "")
+            gy = h * 0.12
+            gh = h * 0.36
+            for i, ch in enumerate(rs):
+                c.put(glyph(font[0], font[1], ch), left, gy + i * (gh + h * 0.04), rw, gh, ink)
+            left += rw * 1.25
+        _row(c, font, [*klass, syl, *serial], left, right, y, ch_h, ink, rng, rng.uniform(0.55, 1))
+    else:
+        w, h = round(335 * scale), round(170 * scale)
+        c = Canvas(w, h, bg)
+        top_h = h * rng.uniform(0.26, 0.32)
+        top_y = h * rng.uniform(0.06, 0.1)
+        top_chars = [*(region or ""), *klass]
+        tw = w * (0.62 if region else 0.3) * rng.uniform(0.9, 1.1)
+        tx = (w - tw) / 2
+        syllable_on_top = kind == "green2" and rng.random() < 0.5
+        if syllable_on_top:
+            # 2004-2006 green plate: "12가" on top, the four serial digits below.
+            tw = w * 0.45 * rng.uniform(0.9, 1.1)
+            tx = (w - tw) / 2
+            _row(c, font, [*klass, syl], tx, tx + tw, top_y, top_h, ink, rng)
+        elif region:
+            # Region glyphs a little smaller and separated from the class digits.
+            rw = tw * 0.5
+            _row(c, font, list(region), tx, tx + rw, top_y, top_h, ink, rng)
+            _row(c, font, list(klass), tx + rw + tw * 0.08, tx + tw, top_y, top_h, ink, rng)
+        else:
+            _row(c, font, top_chars, tx, tx + tw, top_y, top_h, ink, rng)
+        bot_y = top_y + top_h + h * rng.uniform(0.04, 0.08)
+        bot_h = h - bot_y - h * rng.uniform(0.05, 0.09)
+        bl, br = w * rng.uniform(0.04, 0.08), w * (1 - rng.uniform(0.04, 0.08))
+        bottom = serial if syllable_on_top else [syl, *serial]
+        _row(c, font, list(bottom), bl, br, bot_y, bot_h, ink, rng, rng.uniform(0.7, 0.9))
+    img = c.img
+    # Embossed border and bolts.
+    bc = tuple(float(v) * rng.uniform(0.4, 0.8) for v in bg)
+    cv2.rectangle(img, (1, 1), (c.w - 2, c.h - 2), bc, max(1, int(rng.integers(1, 4))))
+    if rng.random() < 0.6:
+        for bx in (0.25, 0.75):
+            cv2.circle(img, (round(c.w * bx), round(c.h * 0.1)), 2, bc, -1)
+    elif rng.random() < 0.5:
+        # Bolts either side of the characters, at mid height (older short plates).
+        for bx in (0.02, 0.98):
+            cv2.circle(img, (round(c.w * bx), round(c.h * 0.5)), 2, bc, -1)
+    return np.clip(img, 0, 255).astype(np.uint8), text
+
+
+def _background(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
+    base = rng.uniform(0, 255, 3)
+    grad = np.linspace(0, 1, w, dtype=np.float32)[None, :, None] * rng.uniform(-80, 80, 3)
+    img = np.empty((h, w, 3), np.float32)
+    img[:] = base
+    img += grad
+    img += rng.normal(0, rng.uniform(2, 20), (h, w, 1))
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def _degrade(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
+    """Photographic degradations on a BGR uint8 crop."""
+    h, w = img.shape[:2]
+    f = img.astype(np.float32)
+    # Uneven light: a linear gradient in a random direction.
+    if rng.random() < 0.6:
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        a = rng.uniform(0, 2 * np.pi)
+        g = (np.cos(a) * xx / w + np.sin(a) * yy / h) * rng.uniform(-90, 90)
+        f += g[..., None]
+    # Shadow: a dark polygon over part of the plate.
+    if rng.random() < 0.3:
+        pts = np.stack([rng.uniform(-0.2, 1.2, 4) * w, rng.uniform(-0.2, 1.2, 4) * h], 1)
+        mask = np.zeros((h, w), np.float32)
+        cv2.fillConvexPoly(mask, cv2.convexHull(pts.astype(np.int32)), 1.0)
+        mask = cv2.GaussianBlur(mask, (0, 0), rng.uniform(0.5, 3))
+        f *= 1 - mask[..., None] * rng.uniform(0.3, 0.7)
+    # Dirt: a few soft brown blobs.
+    if rng.random() < 0.3:
+        for _ in range(int(rng.integers(1, 8))):
+            cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+            r = rng.uniform(1, max(2, h * 0.12))
+            mask = np.zeros((h, w), np.float32)
+            cv2.circle(mask, (int(cx), int(cy)), int(r), 1.0, -1)
+            mask = cv2.GaussianBlur(mask, (0, 0), max(0.5, r / 2))
+            f = f * (1 - mask[..., None] * 0.6) + np.array([40, 60, 80]) * mask[..., None] * 0.6
+    # Brightness, contrast, gamma.
+    f = (f - 128) * rng.uniform(0.5, 1.3) + 128 + rng.uniform(-50, 50)
+    f = np.clip(f, 0, 255)
+    gamma = rng.uniform(0.6, 1.6)
+    f = 255 * (f / 255) ** gamma
+    # Night infrared: grey, hard contrast, bloom.
+    if rng.random() < 0.15:
+        grey = cv2.cvtColor(np.clip(f, 0, 255).astype(np.uint8), cv2.COLOR_BGR2GRAY)
+        grey = cv2.equalizeHist(grey).astype(np.float32)
+        grey = grey + cv2.GaussianBlur(grey, (0, 0), 3) * rng.uniform(0, 0.4)
+        f = np.repeat(np.clip(grey, 0, 255)[..., None], 3, axis=2)
+    out = np.clip(f, 0, 255).astype(np.uint8)
+    # Blur: gaussian or motion.
+    r = rng.random()
+    if r < 0.35:
+        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.3, 0.3 + h / 40))
+    elif r < 0.5:
+        k = int(rng.integers(3, 4 + h // 20))
+        kern = np.zeros((k, k), np.float32)
+        kern[k // 2, :] = 1.0 / k
+        rot = cv2.getRotationMatrix2D((k / 2 - 0.5, k / 2 - 0.5), rng.uniform(0, 180), 1.0)
+        kern = cv2.warpAffine(kern, rot, (k, k))
+        out = cv2.filter2D(out, -1, kern / max(kern.sum(), 1e-6))
+    # Low resolution: shrink and grow back (only crops that still have pixels to lose).
+    if h > 30 and rng.random() < 0.4:
+        s = rng.uniform(0.45, 0.9)
+        small = cv2.resize(
+            out, (max(4, round(w * s)), max(4, round(h * s))), interpolation=cv2.INTER_AREA
+        )
+        out = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    # Sensor noise.
+    if rng.random() < 0.6:
+        noise = rng.normal(0, rng.uniform(2, 14), out.shape)
+        out = np.clip(out.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+    # JPEG.
+    if rng.random() < 0.6:
+        ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(10, 90))])
+        if ok:
+            out = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    return out
+
+
+def perspective_quad(rng: np.random.Generator, w: int, h: int, strength: float) -> np.ndarray:
+    """Destination corners (tl, tr, br, bl) for a plate of w×h seen at an angle."""
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+    jitter = rng.uniform(-strength, strength, (4, 2)) * np.array([w, h]) * 0.5
+    # Yaw: one side shorter than the other.
+    yaw = rng.uniform(-strength, strength) * h * 1.5
+    jitter[[1, 2], 1] += np.array([yaw, -yaw])
+    angle = np.deg2rad(rng.uniform(-8, 8) * strength / 0.15)
+    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    centre = np.array([w / 2, h / 2])
+    dst = (src + jitter - centre) @ rot.T + centre
+    return dst.astype(np.float32)
+
+
+def sample(
+    rng: np.random.Generator, fonts: list[tuple[str, int]], kind: str | None = None
+) -> Sample:
+    """One degraded plate crop, as a detector would hand it over (loose or tight)."""
+    names = list(KINDS)
+    if kind is None:
+        probs = np.array([KINDS[k][0] for k in names])
+        kind = names[int(rng.choice(len(names), p=probs / probs.sum()))]
+    plate, text = render_plate(rng, kind, fonts)
+    ph, pw = plate.shape[:2]
+    plate_bgr = cv2.cvtColor(plate, cv2.COLOR_RGB2BGR)
+    pad = max(pw, ph) // 4
+    bg = _background(rng, pw + 2 * pad, ph + 2 * pad)
+    quad = perspective_quad(rng, pw, ph, rng.uniform(0.0, 0.2)) + pad
+    src = np.array([[0, 0], [pw, 0], [pw, ph], [0, ph]], np.float32)
+    m = cv2.getPerspectiveTransform(src, quad)
+    warped = cv2.warpPerspective(plate_bgr, m, (bg.shape[1], bg.shape[0]))
+    mask = cv2.warpPerspective(np.full((ph, pw), 255, np.uint8), m, (bg.shape[1], bg.shape[0]))
+    scene = np.where(mask[..., None] > 127, warped, bg)
+    x0, y0 = quad.min(0)
+    x1, y1 = quad.max(0)
+    bw, bh = x1 - x0, y1 - y0
+    mx = rng.uniform(-0.03, 0.1, 2) * bw
+    my = rng.uniform(-0.05, 0.2, 2) * bh
+    cx0, cx1 = int(max(0, x0 - mx[0])), int(min(scene.shape[1], x1 + mx[1]))
+    cy0, cy1 = int(max(0, y0 - my[0])), int(min(scene.shape[0], y1 + my[1]))
+    crop = scene[cy0:cy1, cx0:cx1]
+    # The camera's resolution: final crop height between 16 and 120 pixels, mostly small.
+    target_h = 16 + 104 * rng.random() ** 1.5
+    s = target_h / crop.shape[0]
+    crop = cv2.resize(
+        crop,
+        (max(8, round(crop.shape[1] * s)), max(6, round(target_h))),
+        interpolation=cv2.INTER_AREA,
+    )
+    crop = _degrade(rng, crop)
+    return Sample(crop, text, kind, KINDS[kind][1])
+
+
+def scene(
+    rng: np.random.Generator, fonts: list[tuple[str, int]], size: tuple[int, int] = (1280, 720)
+) -> tuple[np.ndarray, str, np.ndarray]:
+    """A street-like frame (BGR) with one plate on a car-like block; returns (image, text, quad)."""
+    w, h = size
+    img = _background(rng, w, h)
+    for _ in range(int(rng.integers(5, 20))):
+        p1 = (int(rng.integers(0, w)), int(rng.integers(0, h)))
+        p2 = (int(rng.integers(0, w)), int(rng.integers(0, h)))
+        col = tuple(int(v) for v in rng.integers(0, 255, 3))
+        if rng.random() < 0.5:
+            cv2.line(img, p1, p2, col, int(rng.integers(1, 6)))
+        else:
+            cv2.rectangle(img, p1, p2, col, -1)
+    kind = str(rng.choice(["white7", "white8", "ev", "yellow2", "green2_region"]))
+    plate, text = render_plate(rng, kind, fonts)
+    plate = cv2.cvtColor(plate, cv2.COLOR_RGB2BGR)
+    ph, pw = plate.shape[:2]
+    scale = rng.uniform(0.5, 0.9) * (w * 0.2) / pw
+    plate = cv2.resize(plate, (round(pw * scale), round(ph * scale)), interpolation=cv2.INTER_AREA)
+    ph, pw = plate.shape[:2]
+    # Car body around the plate.
+    cx = int(rng.integers(pw, w - pw))
+    cy = int(rng.integers(ph * 2, h - ph * 2))
+    body = tuple(int(v) for v in rng.integers(0, 255, 3))
+    cv2.rectangle(img, (cx - pw * 2, cy - ph * 4), (cx + pw * 2, cy + ph * 3), body, -1)
+    quad = perspective_quad(rng, pw, ph, 0.08) + np.array([cx - pw / 2, cy - ph / 2], np.float32)
+    src = np.array([[0, 0], [pw, 0], [pw, ph], [0, ph]], np.float32)
+    m = cv2.getPerspectiveTransform(src, quad)
+    warped = cv2.warpPerspective(plate, m, (w, h))
+    mask = cv2.warpPerspective(np.full((ph, pw), 255, np.uint8), m, (w, h))
+    img = np.where(mask[..., None] > 127, warped, img)
+    noise = rng.normal(0, 4, img.shape)
+    img = np.clip(img.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+    return img, text, quad
+
+
+def encode_png(image: np.ndarray) -> bytes:
+    ok, buf = cv2.imencode(".png", image)
+    if not ok:
+        raise RuntimeError("PNG encoding failed")
+    return io.BytesIO(buf.tobytes()).getvalue()
