@@ -146,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--lr", type=float, default=4e-3)
+    parser.add_argument("--width", type=float, default=1.0, help="inner channel multiplier")
     parser.add_argument(
         "--out", type=Path, default=Path("src/qrpark/occupancy/models/occupancy.onnx")
     )
@@ -159,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         train_x, train_y = render_set(args.seed, args.n_train, progress, "render train")
         # a different seed stream: held-out patches never seen in training
         val_x, val_y = render_set(args.seed + 1_000_003, args.n_val, progress, "render val")
-        net = OccupancyNet()
+        net = OccupancyNet(args.width)
         opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
         steps_per_epoch = math.ceil(args.n_train / args.batch)
         sched = torch.optim.lr_scheduler.OneCycleLR(
@@ -181,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
                 loss.backward()
                 opt.step()
                 sched.step()
-                total += float(loss) * len(idx)
+                total += float(loss.detach()) * len(idx)
                 seen += len(idx)
                 progress.update(task, advance=1, info=f"epoch {epoch + 1} loss {total / seen:.3f}")
             val_acc = evaluate(net, val_x, val_y)
@@ -202,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         "epochs": args.epochs,
         "batch": args.batch,
         "lr": args.lr,
+        "width": args.width,
         "synthetic_val_accuracy": round(val_acc, 4),
         "n_val": args.n_val,
         "input": {"name": "image", "shape": ["n", 3, SIZE, SIZE], "format": "BGR float 0..1"},
