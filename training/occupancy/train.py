@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--lr", type=float, default=4e-3)
-    parser.add_argument("--width", type=float, default=1.0, help="inner channel multiplier")
+    parser.add_argument("--width", type=float, default=1.5, help="inner channel multiplier")
     parser.add_argument(
         "--out", type=Path, default=Path("src/qrpark/occupancy/models/occupancy.onnx")
     )
