@@ -57,8 +57,8 @@ $(TRAIN_STAMP): $(STAMP)
 	@touch $(TRAIN_STAMP)
 
 .PHONY: train-occupancy
-train-occupancy: $(TRAIN_STAMP) ## Retrain the occupancy CNN from synthetic patches only (CPU, ~20 min on 2 cores) and write its ONNX
-	nice -n 10 $(BIN)/python -m training.occupancy.train --seed 7 --out src/qrpark/occupancy/models/occupancy.onnx
+train-occupancy: $(TRAIN_STAMP) ## Retrain the occupancy CNN from synthetic patches only (CPU, ~21 min on 2 shared cores) and write its ONNX
+	nice -n 10 $(BIN)/python -m training.occupancy.train --seed 7 --width 1.5 --out src/qrpark/occupancy/models/occupancy.onnx
 
 PLATES_SEED ?= 20261124
 PLATE_FONTS := fonts-nanum fonts-nanum-extra fonts-noto-cjk

@@ -19,18 +19,21 @@ def _block(cin: int, cout: int, stride: int) -> nn.Sequential:
 class OccupancyNet(nn.Module):
     """Tiny CNN. Input: N×3×64×64 float BGR in [0, 1]. Output: logits N and features N×64.
 
+    ``width`` scales the inner channels (16-32-32-64 at 1.0); the feature layer stays at 64.
+
     Each image is standardised by its own mean and spread inside the graph, so that exposure
     and contrast of a camera matter less and the product feeds plain pixels.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, width: float = 1.0) -> None:
         super().__init__()
+        c1, c2, c4 = (max(8, round(c * width)) for c in (16, 32, 64))
         self.body = nn.Sequential(
-            _block(3, 16, 2),  # 32
-            _block(16, 32, 2),  # 16
-            _block(32, 32, 1),
-            _block(32, 64, 2),  # 8
-            _block(64, FEATURES, 2),  # 4
+            _block(3, c1, 2),  # 32
+            _block(c1, c2, 2),  # 16
+            _block(c2, c2, 1),
+            _block(c2, c4, 2),  # 8
+            _block(c4, FEATURES, 2),  # 4
             nn.AdaptiveAvgPool2d(1),
             nn.Flatten(),
         )

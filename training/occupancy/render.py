@@ -10,12 +10,20 @@ bounding box of the projected space (as fixed-camera data sets cut their patches
 photometric changes follow: shadows of trees, night, rain, glare, haze, blur, noise, JPEG.
 
 A patch is *busy* when a car's footprint centre lies in the middle space; neighbours, people,
-stains, shadows and cars of other rows intruding at the edges do not make it busy.
+motorbikes, stains, shadows and cars of other rows intruding at the edges do not make it busy.
+
+Every random choice that belongs to a camera rather than to one moment (elevation, yaw, lens,
+crop, light, weather, colour cast, compression, which cars) can be pinned with a :class:`Style`.
+Training draws all of them at random (``style=None``); :mod:`training.occupancy.shifted` pins
+them to build held-out "virtual cameras".
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -28,6 +36,59 @@ RENDER = 128  # patches are drawn at this size, then area-resized to the request
 
 Rng = np.random.Generator
 Pt = tuple[float, float]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Style:
+    """What one fixed camera pins; ``None`` leaves that choice random per patch.
+
+    ``lean``: how far car tops shift in the image, in space widths (0 = straight down, 1.5 =
+    a low camera). ``view``: direction of that shift (radians). ``squash``, ``shrink``, ``skew``,
+    ``turn``: the camera homography (foreshortening, far-edge shortening, shear, rotation).
+    ``crop``: ``"rectified"`` or ``"bbox"``; ``margin``: patch size relative to the space;
+    ``offset``: patch shift along the lean (fraction of it). ``light``: one of ``day``,
+    ``overcast``, ``dusk``, ``night``, ``rain``, ``glare``, ``haze``. ``contrast``, ``gamma``,
+    ``saturation``, ``cast`` (BGR gains), ``blur`` (sigma), ``lowres`` (scale), ``noise``
+    (sigma), ``jpeg`` (quality). ``shadows``: probability of tree shadows; ``sun``: car shadow
+    length. ``occupancy``: share of neighbouring spaces taken; ``intrude``: probability that a
+    neighbour stands over the line of a free space. ``ground_cars``: probability that a car's
+    colour matches the ground. ``clutter``: probability of people or a motorbike in the space.
+    """
+
+    lean: float | None = None
+    view: float | None = None
+    squash: float | None = None
+    shrink: float | None = None
+    skew: float | None = None
+    turn: float | None = None
+    crop: str | None = None
+    margin: float | None = None
+    offset: float | None = None
+    light: str | None = None
+    contrast: float | None = None
+    gamma: float | None = None
+    saturation: float | None = None
+    cast: tuple[float, float, float] | None = None
+    blur: float | None = None
+    lowres: float | None = None
+    noise: float | None = None
+    jpeg: int | None = None
+    shadows: float | None = None
+    sun: float | None = None
+    occupancy: float | None = None
+    intrude: float | None = None
+    ground_cars: float | None = None
+    clutter: float | None = None
+
+
+RANDOM = Style()
+
+
+def _pick(value: T | None, draw: Callable[[], T]) -> T:
+    """The camera's pinned ``value``, or a fresh random draw."""
+    return draw() if value is None else value
+
 
 # Common car colours (BGR) weighted roughly as they appear in European car parks.
 _PALETTE: list[tuple[tuple[int, int, int], float]] = [
@@ -44,7 +105,9 @@ _PALETTE: list[tuple[tuple[int, int, int], float]] = [
 ]
 
 
-def _car_colour(rng: Rng) -> np.ndarray:
+def _car_colour(rng: Rng, ground: float, ground_cars: float) -> np.ndarray:
+    if rng.random() < ground_cars:  # grey or black car of nearly the asphalt's brightness
+        return np.clip(ground + rng.normal(0, 14) + rng.normal(0, 3, 3), 0, 255).astype(np.float32)
     if rng.random() < 0.12:
         hsv = np.uint8([[[rng.integers(0, 180), rng.integers(40, 255), rng.integers(30, 255)]]])
         return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)[0, 0].astype(np.float32)
@@ -159,7 +222,13 @@ def _shadow(rng: Rng, img: np.ndarray, poly: np.ndarray, shift: np.ndarray, k: f
 
 
 def _draw_car(
-    rng: Rng, img: np.ndarray, cx: float, cy: float, lean: np.ndarray, sun: np.ndarray
+    rng: Rng,
+    img: np.ndarray,
+    cx: float,
+    cy: float,
+    lean: np.ndarray,
+    sun: np.ndarray,
+    colour: np.ndarray,
 ) -> None:
     """Draw one car whose footprint is centred at (cx, cy); ``lean`` is the camera height vector."""
     kind = rng.random()
@@ -167,12 +236,11 @@ def _draw_car(
     width = SPACE_W * rng.uniform(0.68, 0.86)
     ang = rng.normal(0, 0.06) + (math.pi if rng.random() < 0.5 else 0.0)
     ang += math.pi / 2  # cars lie along the space (vertical in the world)
-    colour = _car_colour(rng)
     body_h = rng.uniform(0.35, 0.55) * (1.3 if kind < 0.15 else 1.0)
     roof_h = body_h + rng.uniform(0.35, 0.6) * (1.2 if kind < 0.15 else 1.0)
     base = _rounded_rect(cx, cy, length * 0.96, width * 0.92, ang, width * 0.2)
     top = _rounded_rect(cx, cy, length, width, ang, width * 0.25) + lean * body_h
-    _shadow(rng, img, base, sun, rng.uniform(0.35, 0.7))
+    _shadow(rng, img, _hull(base, base + sun), np.zeros(2, np.float32), rng.uniform(0.35, 0.7))
     side = colour * rng.uniform(0.45, 0.75)
     _fill(img, _hull(base, top), side)
     c, s = math.cos(ang), math.sin(ang)
@@ -228,7 +296,19 @@ def _draw_person(rng: Rng, img: np.ndarray, x: float, y: float, lean: np.ndarray
     _fill(img, head, rng.uniform(30, 200) * np.array([0.6, 0.75, 1.0]))
 
 
-def _clutter(rng: Rng, img: np.ndarray, cx: float, cy: float, lean: np.ndarray) -> None:
+def _draw_motorbike(rng: Rng, img: np.ndarray, x: float, y: float, lean: np.ndarray) -> None:
+    """A parked motorbike or scooter: not a car, so it does not make a space busy."""
+    ang = math.pi / 2 + rng.normal(0, 0.3)
+    base = _rounded_rect(x, y, SPACE_L * rng.uniform(0.25, 0.35), SPACE_W * 0.12, ang, 2)
+    _shadow(rng, img, base, rng.normal(0, 4, 2).astype(np.float32), 0.5)
+    _fill(img, _hull(base, base + lean * 0.35), rng.uniform(15, 200, 3))
+    seat = _rounded_rect(x, y, SPACE_L * 0.12, SPACE_W * 0.1, ang, 2) + lean * 0.4
+    _fill(img, seat, (rng.uniform(10, 40),) * 3)
+
+
+def _clutter(
+    rng: Rng, img: np.ndarray, cx: float, cy: float, lean: np.ndarray, clutter: float
+) -> None:
     """Things that are not cars inside a space: stains, leaves, manholes, symbols, people."""
     if rng.random() < 0.35:  # oil or water stain
         r = rng.uniform(5, 20)
@@ -260,31 +340,36 @@ def _clutter(rng: Rng, img: np.ndarray, cx: float, cy: float, lean: np.ndarray) 
             p = (int(cx + rng.normal(0, 25)), int(cy + rng.normal(0, 45)))
             col = (rng.uniform(10, 60), rng.uniform(60, 140), rng.uniform(80, 160))
             cv2.circle(img, p, int(rng.integers(1, 3)), col, -1)
-    if rng.random() < 0.15:  # a person or two walking through
+    if rng.random() < clutter:  # a person or two walking through
         for _ in range(int(rng.integers(1, 3))):
             _draw_person(rng, img, cx + rng.normal(0, 15), cy + rng.normal(0, 30), lean)
+    if rng.random() < clutter / 2:
+        _draw_motorbike(rng, img, cx + rng.normal(0, 12), cy + rng.normal(0, 25), lean)
 
 
-def _tree_shadows(rng: Rng, img: np.ndarray) -> None:
+def _tree_shadows(rng: Rng, img: np.ndarray, strength: float) -> None:
     n = _smooth_noise(rng, img.shape[0], img.shape[1], int(rng.integers(3, 12)))
     fine = _smooth_noise(rng, img.shape[0], img.shape[1], int(rng.integers(25, 60)))
     mask = ((n * 0.7 + fine * 0.3) > rng.uniform(0.45, 0.65)).astype(np.float32)
     mask = cv2.GaussianBlur(mask, (5, 5), 0)
-    img *= 1 - mask[..., None] * rng.uniform(0.3, 0.65)
+    img *= 1 - mask[..., None] * strength
 
 
-def _camera(rng: Rng, centre: np.ndarray) -> np.ndarray:
+def _camera(rng: Rng, centre: np.ndarray, style: Style) -> np.ndarray:
     """A random homography from the world to a camera image (rotation, tilt, zoom)."""
     half = np.array([SPACE_W, SPACE_L], np.float32) * 0.5
     src = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], np.float32) * half + centre
-    shrink = rng.uniform(0.45, 1.0)  # far edge shorter than near edge
-    skew = rng.uniform(-0.5, 0.5)
-    squash = rng.uniform(0.35, 1.0)  # foreshortening along the viewing direction
+    shrink = _pick(style.shrink, lambda: rng.uniform(0.4, 1.0))  # far edge shorter than near
+    skew = _pick(style.skew, lambda: rng.uniform(-0.6, 0.6))
+    squash = _pick(style.squash, lambda: rng.uniform(0.25, 1.0))  # foreshortening
     dst = np.array(
         [[-shrink + skew, -squash], [shrink + skew, -squash], [1, squash], [-1, squash]],
         np.float32,
     ) * np.array([SPACE_W * 0.5, SPACE_L * 0.5], np.float32)
-    ang = rng.choice([0.0, math.pi / 2, math.pi, -math.pi / 2]) + rng.normal(0, 0.3)
+    ang = _pick(
+        style.turn,
+        lambda: float(rng.choice([0.0, math.pi / 2, math.pi, -math.pi / 2]) + rng.normal(0, 0.3)),
+    )
     c, s = math.cos(ang), math.sin(ang)
     dst = dst @ np.array([[c, -s], [s, c]], np.float32).T + 400
     return cv2.getPerspectiveTransform(src, dst.astype(np.float32))
@@ -294,7 +379,11 @@ def _project(h: np.ndarray, pts: np.ndarray) -> np.ndarray:
     return cv2.perspectiveTransform(pts.reshape(-1, 1, 2).astype(np.float32), h).reshape(-1, 2)
 
 
-def _photometric(rng: Rng, img: np.ndarray) -> np.ndarray:
+_LIGHTS = ("day", "overcast", "dusk", "night", "rain", "glare", "haze")
+_LIGHT_P = np.array([0.42, 0.14, 0.08, 0.1, 0.12, 0.08, 0.06])
+
+
+def _photometric(rng: Rng, img: np.ndarray, style: Style) -> np.ndarray:
     h, w = img.shape[:2]
     out = img.astype(np.float32)
     gx = np.linspace(-1, 1, w, dtype=np.float32)[None, :]
@@ -302,8 +391,8 @@ def _photometric(rng: Rng, img: np.ndarray) -> np.ndarray:
     a = rng.uniform(0, 2 * math.pi)
     ramp = 1 + (math.cos(a) * gx + math.sin(a) * gy) * rng.uniform(0, 0.35)
     out *= ramp[..., None]
-    mode = rng.random()
-    if mode < 0.1:  # night: dark, noisy, often monochrome infrared or sodium-lit
+    light = _pick(style.light, lambda: str(rng.choice(_LIGHTS, p=_LIGHT_P)))
+    if light == "night":  # dark, noisy, often monochrome infrared or sodium-lit
         out *= rng.uniform(0.12, 0.4)
         if rng.random() < 0.4:
             out = out.mean(axis=2, keepdims=True).repeat(3, axis=2) * rng.uniform(1.5, 3)
@@ -313,7 +402,12 @@ def _photometric(rng: Rng, img: np.ndarray) -> np.ndarray:
             cx, cy = rng.uniform(0, w), rng.uniform(0, h)
             d = ((gx * w / 2 - cx + w / 2) ** 2 + (gy * h / 2 - cy + h / 2) ** 2) / (w * w)
             out += (np.exp(-d * rng.uniform(3, 20)) * rng.uniform(40, 160))[..., None]
-    elif mode < 0.22:  # rain: low contrast, wet sheen, streaks
+    elif light == "dusk":  # dim and warm
+        out = out * rng.uniform(0.35, 0.65) * np.array([0.75, 0.9, 1.15], np.float32)
+    elif light == "overcast":  # flat and grey
+        mean = out.mean()
+        out = (out - mean) * rng.uniform(0.5, 0.8) + mean * rng.uniform(0.9, 1.2)
+    elif light == "rain":  # low contrast, wet sheen, streaks
         out = out * rng.uniform(0.6, 0.9) + rng.uniform(10, 40)
         streaks = np.zeros((h, w), np.float32)
         for _ in range(int(rng.integers(20, 120))):
@@ -321,65 +415,77 @@ def _photometric(rng: Rng, img: np.ndarray) -> np.ndarray:
             ln, tilt = rng.uniform(4, 14), rng.normal(0, 2)
             cv2.line(streaks, (int(x), int(y)), (int(x + tilt), int(y + ln)), 1.0, 1)
         out += (streaks * rng.uniform(20, 70))[..., None]
-    elif mode < 0.32:  # glare or overexposure
+    elif light == "glare":  # low sun in the lens or overexposure
         cx, cy = rng.uniform(-0.5, 1.5) * w, rng.uniform(-0.5, 1.5) * h
         d = ((gx * w / 2 - cx + w / 2) ** 2 + (gy * h / 2 - cy + h / 2) ** 2) / (w * w)
         out += (np.exp(-d * rng.uniform(1, 8)) * rng.uniform(60, 220))[..., None]
-    elif mode < 0.4:  # haze or fog
+    elif light == "haze":
         k = rng.uniform(0.2, 0.6)
         out = out * (1 - k) + rng.uniform(150, 220) * k
     # global brightness, contrast, gamma, colour balance, saturation
-    out = (out - 128) * rng.uniform(0.6, 1.4) + 128 + rng.normal(0, 20)
-    out *= rng.uniform(0.85, 1.15, 3).astype(np.float32)
+    contrast = _pick(style.contrast, lambda: rng.uniform(0.5, 1.4))
+    out = (out - 128) * contrast + 128 + rng.normal(0, 20)
+    cast = _pick(style.cast, lambda: tuple(rng.uniform(0.8, 1.2, 3)))
+    out *= np.asarray(cast, np.float32) * rng.uniform(0.97, 1.03, 3).astype(np.float32)
     grey = out.mean(axis=2, keepdims=True)
-    sat = 0.0 if rng.random() < 0.1 else rng.uniform(0.4, 1.4)
+    sat = _pick(style.saturation, lambda: 0.0 if rng.random() < 0.1 else rng.uniform(0.4, 1.4))
     out = grey + (out - grey) * sat
     out = np.clip(out, 0, 255)
-    out = 255 * (out / 255) ** rng.uniform(0.6, 1.6)
-    if rng.random() < 0.6:
-        s = rng.uniform(0.3, 2.0)
-        out = cv2.GaussianBlur(out, (0, 0), s)
-    if rng.random() < 0.3:  # low-resolution camera
-        f = rng.uniform(0.2, 0.6)
-        small = cv2.resize(out, (max(8, int(w * f)), max(8, int(h * f))), cv2.INTER_AREA)
+    out = 255 * (out / 255) ** _pick(style.gamma, lambda: rng.uniform(0.6, 1.6))
+    blur = _pick(style.blur, lambda: rng.uniform(0.3, 2.2) if rng.random() < 0.6 else 0.0)
+    if blur > 0:
+        out = cv2.GaussianBlur(out, (0, 0), blur)
+    lowres = _pick(style.lowres, lambda: rng.uniform(0.2, 0.6) if rng.random() < 0.3 else 1.0)
+    if lowres < 1:  # low-resolution camera
+        small = cv2.resize(out, (max(8, int(w * lowres)), max(8, int(h * lowres))), cv2.INTER_AREA)
         out = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
-    out += rng.normal(0, rng.uniform(0, 14), out.shape).astype(np.float32)
+    out += rng.normal(0, _pick(style.noise, lambda: rng.uniform(0, 14)), out.shape).astype(
+        np.float32
+    )
     result = np.clip(out, 0, 255).astype(np.uint8)
-    if rng.random() < 0.7:
-        ok, buf = cv2.imencode(
-            ".jpg", result, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(15, 95))]
-        )
+    quality = _pick(style.jpeg, lambda: int(rng.integers(15, 95)) if rng.random() < 0.7 else 100)
+    if quality < 100:
+        ok, buf = cv2.imencode(".jpg", result, [cv2.IMWRITE_JPEG_QUALITY, quality])
         if ok:
             result = cv2.imdecode(buf, cv2.IMREAD_COLOR)
     return result
 
 
-def render_patch(rng: Rng, busy: bool, size: int = 64) -> np.ndarray:
-    """Render one synthetic patch (``size`` × ``size`` BGR uint8) of a busy or free space."""
+def render_patch(rng: Rng, busy: bool, size: int = 64, style: Style = RANDOM) -> np.ndarray:
+    """Render one synthetic patch (``size`` × ``size`` BGR uint8) of a busy or free space.
+
+    ``style`` pins the camera's choices (see :class:`Style`); by default all are random.
+    """
     img = _ground(rng)
     aisle = rng.uniform(0, 70)
     row_tops = [10.0, 10.0 + SPACE_L + aisle, 10.0 + 2 * SPACE_L + aisle * 2]
     row_tops = [min(t, CANVAS_H - SPACE_L - 2) for t in row_tops]
     _paint_lines(rng, img, row_tops)
     centre = np.array([2.0 * SPACE_W, row_tops[1] + SPACE_L / 2], np.float32)
-    # the camera looks along a random direction; car tops lean away from it
-    view = rng.uniform(0, 2 * math.pi)
-    lean = np.array([math.cos(view), math.sin(view)], np.float32) * rng.uniform(0, 0.5) * SPACE_W
-    sun = rng.normal(0, 6, 2).astype(np.float32)
-    occupancy = rng.uniform(0.2, 0.95)
+    ground = float(img[int(row_tops[1]) : int(row_tops[1] + SPACE_L)].mean())
+    # the camera looks along a direction; car tops lean away from it, more for a low camera
+    view = _pick(style.view, lambda: rng.uniform(0, 2 * math.pi)) + rng.normal(0, 0.05)
+    elevation = _pick(style.lean, lambda: rng.uniform(0, 1.4)) * rng.uniform(0.9, 1.1)
+    lean = np.array([math.cos(view), math.sin(view)], np.float32) * elevation * SPACE_W
+    sun_len = _pick(style.sun, lambda: rng.uniform(15, 40) if rng.random() < 0.2 else 4.0)
+    sun_dir = rng.uniform(0, 2 * math.pi)
+    sun = (np.array([math.cos(sun_dir), math.sin(sun_dir)]) * sun_len).astype(np.float32)
+    occupancy = _pick(style.occupancy, lambda: rng.uniform(0.3, 1.0))
+    intrude = _pick(style.intrude, lambda: 0.3)
+    ground_cars = _pick(style.ground_cars, lambda: 0.12)
     cars: list[tuple[float, float]] = []
     for r, top in enumerate(row_tops):
         for k in range(4):
             cx, cy = k * SPACE_W, top + SPACE_L / 2
             if r == 1 and k == 2:
-                _clutter(rng, img, cx, cy, lean)
+                _clutter(rng, img, cx, cy, lean, _pick(style.clutter, lambda: 0.15))
                 if busy:
-                    jx = rng.normal(0, 0.06) * SPACE_W
-                    jy = rng.normal(0, 0.06) * SPACE_L
+                    jx = rng.normal(0, 0.07) * SPACE_W
+                    jy = rng.normal(0, 0.07) * SPACE_L
                     cars.append((cx + jx, cy + jy))
-                elif rng.random() < 0.15:  # a neighbour parked over the line
+                elif rng.random() < intrude:  # a neighbour parked over the line
                     side = 1 if rng.random() < 0.5 else -1
-                    cars.append((cx + side * SPACE_W * rng.uniform(0.7, 0.85), cy))
+                    cars.append((cx + side * SPACE_W * rng.uniform(0.65, 0.85), cy))
                 continue
             if rng.random() < occupancy and not any(
                 abs(cx - ox) < SPACE_W * 0.8 and abs(cy - oy) < SPACE_L * 0.5 for ox, oy in cars
@@ -388,22 +494,25 @@ def render_patch(rng: Rng, busy: bool, size: int = 64) -> np.ndarray:
     # draw far cars first so that nearer ones overlap them (painter's order along the lean)
     cars.sort(key=lambda p: -(p[0] * lean[0] + p[1] * lean[1]))
     for cx, cy in cars:
-        _draw_car(rng, img, cx, cy, lean, sun)
-    if rng.random() < 0.35:
-        _tree_shadows(rng, img)
+        _draw_car(rng, img, cx, cy, lean, sun, _car_colour(rng, ground, ground_cars))
+    if rng.random() < _pick(style.shadows, lambda: 0.35):
+        _tree_shadows(rng, img, rng.uniform(0.3, 0.7))
     if rng.random() < 0.08:  # foliage hanging in front of the camera
         m = (_smooth_noise(rng, CANVAS_H, CANVAS_W, 10) > rng.uniform(0.6, 0.75)).astype(np.float32)
         leaf = np.array([rng.uniform(20, 60), rng.uniform(60, 120), rng.uniform(30, 70)])
         img[:] = img * (1 - m[..., None]) + leaf * m[..., None]
     img = np.clip(img, 0, 255)
 
-    cam = _camera(rng, centre)
-    # the patch follows the visible car body: shift the space outline half way up the lean
-    shift = lean * rng.uniform(0.2, 0.7) + rng.normal(0, 3, 2)
-    margin = rng.uniform(0.95, 1.35, 2) * np.array([SPACE_W, SPACE_L]) / 2
+    cam = _camera(rng, centre, style)
+    # the patch follows the visible car body: shift the space outline up the lean
+    offset = _pick(style.offset, lambda: rng.uniform(0.1, 0.8)) + rng.normal(0, 0.05)
+    shift = lean * offset + rng.normal(0, 3, 2)
+    tight = _pick(style.margin, lambda: rng.uniform(0.7, 1.45))
+    margin = tight * rng.uniform(0.95, 1.05, 2) * np.array([SPACE_W, SPACE_L]) / 2
     space = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], np.float32) * margin + centre + shift
     quad = _project(cam, space)
-    if rng.random() < 0.5:  # rectified from the polygon, as qrpark crops live frames
+    crop = _pick(style.crop, lambda: "rectified" if rng.random() < 0.5 else "bbox")
+    if crop == "rectified":  # rectified from the polygon, as qrpark crops live frames
         start = int(rng.integers(0, 4))
         order = np.roll(quad, -start, axis=0)
         jitter = rng.normal(0, 0.03 * RENDER, (4, 2))
@@ -422,7 +531,7 @@ def render_patch(rng: Rng, busy: bool, size: int = 64) -> np.ndarray:
             ],
             np.float64,
         )
-        if rng.random() < 0.5:
+        if style.crop is None and rng.random() < 0.5:
             fit = np.diag([-1.0, 1.0, 1.0]) @ fit + np.array([[0, 0, RENDER], [0, 0, 0], [0, 0, 0]])
     total = fit @ cam
     patch = cv2.warpPerspective(
@@ -432,13 +541,15 @@ def render_patch(rng: Rng, busy: bool, size: int = 64) -> np.ndarray:
         flags=cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_REFLECT,
     )
-    patch = _photometric(rng, patch)
+    patch = _photometric(rng, patch, style)
     return cv2.resize(patch, (size, size), interpolation=cv2.INTER_AREA)
 
 
-def render_batch(rng: Rng, n: int, size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+def render_batch(
+    rng: Rng, n: int, size: int = 64, style: Style = RANDOM
+) -> tuple[np.ndarray, np.ndarray]:
     """Render ``n`` patches, half busy, in random order: (images N×H×W×3 uint8, labels N)."""
     labels = (np.arange(n) % 2).astype(np.int64)
     rng.shuffle(labels)
-    images = np.stack([render_patch(rng, bool(y), size) for y in labels])
+    images = np.stack([render_patch(rng, bool(y), size, style) for y in labels])
     return images, labels

@@ -2,8 +2,16 @@
 
 The uncalibrated scorer gives a logit ``z0`` and a feature vector ``f`` per patch. The
 calibrated logit is ``a·z0 + b + w·(f − mean)/scale``: with no data it equals ``z0`` (a = 1,
-b = 0, w = 0). ``w`` is kept to one direction of feature space (see :func:`fit_calibration`),
-so that a few patches adjust the synthetic model instead of replacing it. Pure numpy.
+b = 0, w = 0). Two ways to fit it (see :func:`fit_calibration`):
+
+- ``map`` (default): all of ``a``, ``b`` and ``w`` by logistic regression with a Gaussian prior
+  centred on the trained head (a = 1, b = 0, w = 0; ``b`` held only weakly). Since ``z0`` is the trained
+  head applied to ``f``, this is a maximum-a-posteriori estimate of a new head over the
+  features that stays near the synthetic one unless the camera's patches disagree with it.
+- ``direction`` (format 1's only method): ``w`` kept to one direction of feature space.
+
+Both store the same fields, so a stored calibration of either kind is read back alike. Pure
+numpy.
 """
 
 from __future__ import annotations
@@ -15,7 +23,11 @@ from typing import Any
 import numpy as np
 
 FORMAT_VERSION = 1
-L2 = 1.0
+L2 = 1.0  # ridge of the ``direction`` method
+MAP_L2 = 100.0  # prior strength on the feature weights of the ``map`` method
+MAP_L2_A = 100.0  # on the scale of the trained logit
+MAP_L2_B = 3.0  # on its offset; all three chosen on synthetic shifted cameras
+METHODS = ("map", "direction")
 _Z_CLIP = 20.0
 
 
@@ -94,6 +106,7 @@ class Calibration:
     n_busy: int
     n_free: int
     fit_log_loss: float
+    method: str = "direction"
 
     def logits(self, z0: np.ndarray, features: np.ndarray) -> np.ndarray:
         """Calibrated logits for raw logits ``z0`` (N) and features (N×D)."""
@@ -125,6 +138,7 @@ class Calibration:
             "n_busy": self.n_busy,
             "n_free": self.n_free,
             "fit_log_loss": self.fit_log_loss,
+            "method": self.method,
         }
 
     @classmethod
@@ -151,11 +165,15 @@ class Calibration:
                 n_busy=int(data["n_busy"]),
                 n_free=int(data["n_free"]),
                 fit_log_loss=float(data["fit_log_loss"]),
+                # stored before the MAP head existed: the only method then
+                method=str(data.get("method", "direction")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise CalibrationError(f"malformed calibration: {exc}") from exc
         if not len(weights) == len(mean) == len(scale) or min(scale, default=1.0) <= 0:
             raise CalibrationError("weights, mean and scale must have one positive scale each")
+        if cal.method not in METHODS:
+            raise CalibrationError(f"unknown calibration method {cal.method!r}")
         return cal
 
 
@@ -177,13 +195,104 @@ def _folds(busy: np.ndarray, k: int) -> np.ndarray:
 
 
 def fit_calibration(
-    z0: np.ndarray, features: np.ndarray, is_busy: np.ndarray, scorer: str
+    z0: np.ndarray,
+    features: np.ndarray,
+    is_busy: np.ndarray,
+    scorer: str,
+    *,
+    method: str = "map",
+    l2: float | None = None,
+    l2_a: float | None = None,
+    l2_b: float | None = None,
 ) -> Calibration:
     """Fit a calibration on labelled patches of one camera (at least 2 of each class).
 
     ``z0`` are the scorer's raw logits (N), ``features`` its feature vectors (N×D) and
     ``is_busy`` the labels. ``scorer`` names the model the features came from, so that a
-    calibration is never applied to another model's features.
+    calibration is never applied to another model's features. ``method`` is ``map`` or
+    ``direction``; ``l2`` overrides its prior strength (:data:`MAP_L2` or :data:`L2`) and, for
+    ``map``, ``l2_a`` and ``l2_b`` those on ``a`` and ``b`` (:data:`MAP_L2_A`, :data:`MAP_L2_B`).
+
+    Raises:
+        CalibrationError: shapes disagree, fewer than 2 patches of a class, or unknown method.
+    """
+    z, f, busy = _checked(z0, features, is_busy)
+    if method == "map":
+        strengths = (
+            MAP_L2 if l2 is None else l2,
+            MAP_L2_A if l2_a is None else l2_a,
+            MAP_L2_B if l2_b is None else l2_b,
+        )
+        return _fit_map(z, f, busy, scorer, *strengths)
+    if method == "direction":
+        return _fit_direction(z, f, busy, scorer, L2 if l2 is None else l2)
+    raise CalibrationError(f"unknown calibration method {method!r}")
+
+
+def _checked(
+    z0: np.ndarray, features: np.ndarray, is_busy: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    z = np.clip(np.asarray(z0, dtype=np.float64), -_Z_CLIP, _Z_CLIP)
+    f = np.asarray(features, dtype=np.float64)
+    busy = np.asarray(is_busy, dtype=bool)
+    if f.ndim != 2 or z.shape != (f.shape[0],) or busy.shape != z.shape:
+        raise CalibrationError("need logits N, features N×D and labels N")
+    if min(int(busy.sum()), int(busy.size - busy.sum())) < 2:
+        raise CalibrationError("need at least 2 busy and 2 free patches to calibrate")
+    return z, f, busy
+
+
+def _standardise(f: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    mean = f.mean(axis=0)
+    scale = f.std(axis=0) + 1e-3 * (np.abs(mean) + 1e-3)
+    return (f - mean) / scale, mean, scale
+
+
+def _fit_map(
+    z: np.ndarray,
+    f: np.ndarray,
+    busy: np.ndarray,
+    scorer: str,
+    l2: float,
+    l2_a: float,
+    l2_b: float,
+) -> Calibration:
+    """Logistic head ``a·z0 + b + w·x``, MAP under the prior a ~ N(1, ·), b ~ N(0, ·), w ~ N(0, ·).
+
+    ``x`` are the features standardised on the calibration patches, so one prior strength
+    ``l2`` fits every feature. The strengths were chosen on synthetic shifted cameras
+    (``python -m training.occupancy.shifted --sweep``): the weights and ``a`` held firmly
+    (100), the offset loosely (3), since a few patches tell a camera's bias better than its
+    feature weights.
+    """
+    x, mean, scale = _standardise(f)
+    design = np.concatenate([z[:, None], np.ones((z.size, 1)), x], axis=1)
+    penalty = np.ones(design.shape[1])
+    penalty[0] = l2_a / l2
+    penalty[1] = l2_b / l2
+    prior = np.zeros(design.shape[1])
+    prior[0] = 1.0
+    y = busy.astype(np.float64)
+    theta = fit_logistic(design, y, penalty=penalty, prior=prior, l2=l2)
+    return Calibration(
+        scorer=scorer,
+        a=float(theta[0]),
+        b=float(theta[1]),
+        weights=tuple(float(v) for v in theta[2:]),
+        mean=tuple(float(v) for v in mean),
+        scale=tuple(float(v) for v in scale),
+        l2=l2,
+        n_busy=int(busy.sum()),
+        n_free=int(busy.size - busy.sum()),
+        fit_log_loss=_log_loss(design @ theta, y),
+        method="map",
+    )
+
+
+def _fit_direction(
+    z: np.ndarray, f: np.ndarray, busy: np.ndarray, scorer: str, l2: float
+) -> Calibration:
+    """Three numbers ``a·z0 + b + c·s``, ``s`` along the free-to-busy mean direction.
 
     With a few dozen patches and 64 features the classes are always separable, so a full
     logistic head on the features over-fits the time block the patches came from. Instead the
@@ -192,17 +301,8 @@ def fit_calibration(
     along that direction, computed out-of-fold so that ``c`` is not inflated by the patches
     that drew the direction. A light ridge pulls ``a`` to 1 and ``c`` to 0.
     """
-    z = np.clip(np.asarray(z0, dtype=np.float64), -_Z_CLIP, _Z_CLIP)
-    f = np.asarray(features, dtype=np.float64)
-    busy = np.asarray(is_busy, dtype=bool)
     n_busy, n_free = int(busy.sum()), int(busy.size - busy.sum())
-    if f.ndim != 2 or z.shape != (f.shape[0],) or busy.shape != z.shape:
-        raise CalibrationError("need logits N, features N×D and labels N")
-    if min(n_busy, n_free) < 2:
-        raise CalibrationError("need at least 2 busy and 2 free patches to calibrate")
-    mean = f.mean(axis=0)
-    scale = f.std(axis=0) + 1e-3 * (np.abs(mean) + 1e-3)
-    x = (f - mean) / scale
+    x, mean, scale = _standardise(f)
     k = min(5, n_busy, n_free)
     fold = _folds(busy, k)
     along = np.empty(z.size)
@@ -212,7 +312,7 @@ def fit_calibration(
     design = np.stack([z, np.ones_like(z), along], axis=1)
     y = busy.astype(np.float64)
     theta = fit_logistic(
-        design, y, penalty=np.array([1.0, 0.0, 1.0]), prior=np.array([1.0, 0.0, 0.0]), l2=L2
+        design, y, penalty=np.array([1.0, 0.0, 1.0]), prior=np.array([1.0, 0.0, 0.0]), l2=l2
     )
     direction, offset = _prototype(x, busy)
     a, b, c = (float(v) for v in theta)
@@ -223,8 +323,9 @@ def fit_calibration(
         weights=tuple(float(v) for v in c * direction),
         mean=tuple(float(v) for v in mean),
         scale=tuple(float(v) for v in scale),
-        l2=L2,
+        l2=l2,
         n_busy=n_busy,
         n_free=n_free,
         fit_log_loss=_log_loss(design @ theta, y),
+        method="direction",
     )

@@ -115,12 +115,12 @@ def check_calibrate(calibrate: int, n_busy: int, n_free: int) -> None:
 
 
 def score_with_calibration(
-    busy: RawScores, free: RawScores, *, calibrate: int, scorer: str
+    busy: RawScores, free: RawScores, *, calibrate: int, scorer: str, method: str = "map"
 ) -> tuple[BinaryScore, Calibration | None]:
     """Score raw outputs of one camera's busy and free patches, each in file-name order.
 
     With ``calibrate`` = N > 0 the first N of each class fit the calibration and are left
-    out of the score; with 0 the raw logits decide.
+    out of the score; with 0 the raw logits decide. ``method``: see :func:`fit_calibration`.
 
     Raises:
         TooFewPatchesError: see :func:`check_calibrate`.
@@ -134,6 +134,7 @@ def score_with_calibration(
             np.concatenate([busy.features[:calibrate], free.features[:calibrate]]),
             np.array([True] * calibrate + [False] * calibrate),
             scorer,
+            method=method,
         )
     z0 = np.concatenate([busy.logits[calibrate:], free.logits[calibrate:]])
     feats = np.concatenate([busy.features[calibrate:], free.features[calibrate:]])
@@ -177,6 +178,7 @@ def evaluate_folder(
     report["calibrated_per_class"] = calibrate
     if calibration is not None:
         report["calibration"] = {
+            "method": calibration.method,
             "l2": calibration.l2,
             "fit_log_loss": round(calibration.fit_log_loss, 4),
         }
