@@ -7,33 +7,20 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from qrpark.plates.domain import normalise
-
-# The syllables Korean plates use, by purpose.
-PRIVATE = "가나다라마거너더러머버서어저고노도로모보소오조구누두루무부수우주"
-COMMERCIAL = "바사아자"  # taxis, buses and other business vehicles
-DELIVERY = "배"
-RENTAL = "하허호"
-DIPLOMATIC = ("외교", "영사", "준외", "준영", "국기", "협정", "대표")
-REGIONS = (
-    "서울",
-    "부산",
-    "대구",
-    "인천",
-    "광주",
-    "대전",
-    "울산",
-    "세종",
-    "경기",
-    "강원",
-    "충북",
-    "충남",
-    "전북",
-    "전남",
-    "경북",
-    "경남",
-    "제주",
+from qrpark.plates.domain import (
+    COMMERCIAL_SYLLABLES,
+    PRIVATE_SYLLABLES,
+    REGIONS,
+    RENTAL_SYLLABLES,
+    normalise,
 )
+
+# The plate alphabet is the plate reader's: one source for what a Korean plate may print.
+PRIVATE = PRIVATE_SYLLABLES
+DELIVERY = "배"
+COMMERCIAL = COMMERCIAL_SYLLABLES.replace(DELIVERY, "")  # taxis, buses and other business vehicles
+RENTAL = RENTAL_SYLLABLES
+DIPLOMATIC = ("외교", "영사", "준외", "준영", "국기", "협정", "대표")
 LETTERS = PRIVATE + COMMERCIAL + DELIVERY + RENTAL
 
 _KOREAN = re.compile(
