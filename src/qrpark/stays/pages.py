@@ -9,12 +9,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from qrpark.lots.models import Area, Lot
 from qrpark.operators.models import Operator
 from qrpark.payments.models import CardRegistration, IntentStatus
 from qrpark.stays import service
-from qrpark.stays.models import Source, StayStatus
+from qrpark.stays.models import EntryDraft, Source, StayStatus
 from qrpark.stays.views import stay_view
 from qrpark.web import csrf
 from qrpark.web.container import Container
@@ -149,6 +150,31 @@ async def _landing_again(
     return render(request, c, locale, "signs/landing.html", status, entry=entry, **ctx)
 
 
+async def _begin_stay(
+    request: Request,
+    session: AsyncSession,
+    c: Container,
+    locale: str,
+    draft: EntryDraft,
+    method_id: uuid.UUID,
+) -> Response:
+    """The draft becomes a stay; the browser remembers it so a re-scan opens it."""
+    try:
+        _, token = await service.create_stay(
+            session,
+            c.clock,
+            draft=draft,
+            payment_method_id=method_id,
+            public_base_url=c.settings.public_base_url,
+        )
+    except service.PlateAlreadyParked:
+        await session.rollback()
+        return render(request, c, locale, "stays/parked.html", 409, plate=draft.plate)
+    response = RedirectResponse(f"/s/{token}?welcome=1", status_code=303)
+    remember_stay(response, c, token)
+    return response
+
+
 @router.get("/entries/{draft_id}/card")
 async def card_done(
     draft_id: uuid.UUID, request: Request, session: Session, c: AppContainer, locale: Locale
@@ -164,19 +190,7 @@ async def card_done(
         reg = await tx.get(CardRegistration, draft.registration_id)
         if reg is None or reg.owner_ref != service.owner_ref(draft.phone):
             raise service.DraftExpired
-        try:
-            _, token = await service.create_stay(
-                tx,
-                c.clock,
-                draft=draft,
-                payment_method_id=method.id,
-                public_base_url=c.settings.public_base_url,
-            )
-        except service.PlateAlreadyParked:
-            return render(request, c, locale, "stays/parked.html", 409, plate=draft.plate)
-    response = RedirectResponse(f"/s/{token}?welcome=1", status_code=303)
-    remember_stay(response, c, token)
-    return response
+        return await _begin_stay(request, tx, c, locale, draft, method.id)
 
 
 @router.get("/entries/{draft_id}/code", response_class=HTMLResponse)
@@ -228,20 +242,7 @@ async def code_submit(
     method = await service.saved_card(session, draft.operator_id, draft.phone)
     if method is None:
         raise service.NoSavedCard
-    try:
-        _, token = await service.create_stay(
-            session,
-            c.clock,
-            draft=draft,
-            payment_method_id=method.id,
-            public_base_url=c.settings.public_base_url,
-        )
-    except service.PlateAlreadyParked:
-        await session.rollback()
-        return render(request, c, locale, "stays/parked.html", 409, plate=draft.plate)
-    response = RedirectResponse(f"/s/{token}?welcome=1", status_code=303)
-    remember_stay(response, c, token)
-    return response
+    return await _begin_stay(request, session, c, locale, draft, method.id)
 
 
 @router.post("/entries/resend-link", response_class=HTMLResponse)
