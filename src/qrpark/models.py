@@ -7,6 +7,7 @@ from qrpark.kit.inbox import InboxMessage
 from qrpark.kit.outbox import OutboxJob
 from qrpark.ledger.models import Account, JournalEntry, JournalLine
 from qrpark.lots.models import Area, Lot
+from qrpark.merchants.models import Merchant, MerchantLogin, MerchantStaff, Pledge
 from qrpark.operators.models import ApiToken, Operator, StaffUser
 from qrpark.payments.models import CardRegistration, PaymentIntent, PaymentMethod, Refund
 from qrpark.proxy.models import ProxyPass, ProxyPayment
@@ -26,11 +27,15 @@ __all__ = [
     "JournalEntry",
     "JournalLine",
     "Lot",
+    "Merchant",
+    "MerchantLogin",
+    "MerchantStaff",
     "OneTimeCode",
     "Operator",
     "OutboxJob",
     "PaymentIntent",
     "PaymentMethod",
+    "Pledge",
     "ProxyPass",
     "ProxyPayment",
     "Refund",

@@ -111,3 +111,48 @@ async def test_a_friend_pays_from_the_drivers_screen(
     assert paid_at_gateway == expected
     assert sum(paid_at_gateway) == fee
     await driver.close()
+
+
+async def test_a_shop_validates_from_its_own_phone(live_server: LiveServer, browser) -> None:
+    from qrpark.kit.db import Database
+    from qrpark.lots.service import lot_for
+    from qrpark.merchants import service as merchants
+    from qrpark.merchants.domain import Rule, RuleKind
+    from qrpark.operators.service import get_operator
+
+    db = Database.from_url(live_server.database_url)
+    async with db.transaction() as s:
+        operator = await get_operator(s, "demo")
+        merchant = await merchants.create_merchant(s, live_server.clock, operator, await lot_for(s, "gangnam-b"),
+                                                   "카페 피사", Rule(RuleKind.FIRST_MINUTES, 60), None, None)
+        await merchants.add_staff(s, live_server.clock, merchant, "barista@pisa.example", "correct horse battery")
+    await db.dispose()
+    driver, page, stay_url = await _park(browser, live_server)
+    live_server.clock.advance(dt.timedelta(hours=2))
+    await page.goto(stay_url + "/proxy")
+    url = await _scan_driver_screen(page, "merchant-qr")
+
+    shop = await browser.new_context(locale="ko-KR", viewport={"width": 390, "height": 844})
+    staff = await shop.new_page()
+    staff.set_default_timeout(20_000)
+    await staff.goto(f"{live_server.url}/m/login")
+    await audit(staff, "merchant-login")
+    await staff.get_by_label("이메일").fill("barista@pisa.example")
+    await staff.get_by_label("비밀번호").fill("correct horse battery")
+    await staff.get_by_role("button", name="로그인").click()
+    await staff.wait_for_url(re.compile(r".*/m$"))
+    await staff.goto(url)
+    await staff.get_by_role("button", name="이 주차를 가맹점이 지원하기").click()
+    assert "주차 지원이 등록되었습니다" in await staff.locator("main").inner_text()
+    await shot(staff, "merchant-validated")
+
+    await page.goto(stay_url + "/exit")
+    await page.get_by_role("button", name="출차 확인").click()
+    await page.wait_for_url(re.compile(r".*/s/[A-Za-z0-9_-]+$"))
+    assert await page.locator("#charged").inner_text() == "3,000원"  # 5,500 less the first hour (2,500)
+    await staff.goto(f"{live_server.url}/m")
+    assert await staff.locator("#total").inner_text() == "2,500원"
+    await audit(staff, "merchant-statement")
+    await shot(staff, "merchant-statement")
+    await shop.close()
+    await driver.close()

@@ -1,8 +1,8 @@
-"""A stateful model of one stay: clock moves, passes, payers (alone and at once), declines, exit.
+"""A stateful model of one stay: clock moves, passes, payers (alone and at once), a shop's
+pledge under a random rule and budget, declines, exit.
 
 Invariants, after every step: the proxy total never passes the cap it was accepted under,
-nothing is negative, and the ledger balances; after exit: fee = proxy + driver charge (merchant
-cover is not built yet) and every proxy payer got back exactly what the fee did not need.
+nothing is negative, and the ledger balances; after exit: fee = merchant cover + proxy + driver charge, and every proxy payer got back exactly what the fee did not need.
 The machine runs in its own thread and event loop, on a fresh SQLite file per example.
 """
 
@@ -26,6 +26,8 @@ from qrpark.kit.clock import FrozenClock
 from qrpark.kit.db import Database, upgrade
 from qrpark.kit.signing import KeyRing
 from qrpark.lots.models import Lot
+from qrpark.merchants import service as merchants
+from qrpark.merchants.domain import Rule, RuleKind
 from qrpark.messages.sms import SandboxSms
 from qrpark.payments.sandbox import SUCCESS, CardCheck, SandboxGateway
 from qrpark.payments.service import Payments
@@ -67,8 +69,17 @@ class Loop:
 class StayModel(RuleBasedStateMachine):
     workdir: Path
 
-    @initialize(driver_card=st.sampled_from(["tok_visa", "tok_declined"]))
-    def start(self, driver_card: str) -> None:
+    @initialize(
+        driver_card=st.sampled_from(["tok_visa", "tok_declined"]),
+        merchant_rule=st.tuples(
+            st.sampled_from(list(RuleKind)),
+            st.integers(1, 100),
+            st.one_of(st.none(), st.integers(0, 10000)),
+        ),
+    )
+    def start(self, driver_card: str, merchant_rule: tuple[RuleKind, int, int | None]) -> None:
+        self.merchant_rule = merchant_rule
+        self.pledged = False
         self.n = getattr(StayModel, "_n", 0) + 1
         StayModel._n = self.n
         case = self.workdir / f"case{self.n}"
@@ -96,6 +107,20 @@ class StayModel(RuleBasedStateMachine):
     async def _enter(self, card: str):  # type: ignore[no-untyped-def]
         async with self.db.transaction() as s:
             operator, lot, areas = await seed(s, self.clock)
+            merchant = await merchants.create_merchant(
+                s,
+                self.clock,
+                operator,
+                lot,
+                "Shop",
+                Rule(self.merchant_rule[0], self.merchant_rule[1]),
+                self.merchant_rule[2],
+                None,
+            )
+            staff = await merchants.add_staff(
+                s, self.clock, merchant, "staff@shop.example", "a long password!"
+            )
+            self.merchant = merchants.SignedIn(staff, merchant)
         reg_id, url = await self.payments.start_registration(
             operator_id=operator.id,
             gateway="sandbox",
@@ -195,6 +220,18 @@ class StayModel(RuleBasedStateMachine):
 
     @precondition(lambda self: not self.exited)
     @rule()
+    def a_shop_validates(self) -> None:
+        async def go() -> None:
+            async with self.db.transaction() as s:
+                await merchants.pledge(
+                    s, self.clock, self.merchant, await s.get(Stay, self.stay_id)
+                )
+
+        self.loop.run(go())
+        self.pledged = True
+
+    @precondition(lambda self: not self.exited)
+    @rule()
     def driver_leaves(self) -> None:
         async def go() -> None:
             await stays.exit_stay(
@@ -227,10 +264,16 @@ class StayModel(RuleBasedStateMachine):
             for p in proxies:
                 assert p.applied_amount + p.refunded_amount <= p.amount
                 assert p.amount >= lot.proxy_min_amount
+            assert stay.merchant_applied >= 0
+            if not self.pledged:
+                assert stay.merchant_applied == 0
+            if self.merchant_rule[2] is not None:
+                assert stay.merchant_applied <= self.merchant_rule[2]  # never past the daily budget
             if self.exited:
                 succeeded = [p for p in proxies if p.status == "succeeded"]
                 paid = sum(p.amount for p in succeeded)
-                assert stay.proxy_applied == min(stay.fee, paid)
+                assert stay.merchant_applied <= stay.fee
+                assert stay.proxy_applied == min(stay.fee - stay.merchant_applied, paid)
                 assert sum(p.refunded_amount for p in succeeded) == paid - stay.proxy_applied
                 if self.driver_card_ok:
                     assert stay.status is StayStatus.PAID

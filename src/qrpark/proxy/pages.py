@@ -116,7 +116,14 @@ async def payer_page(
             request, c, locale, "proxy/refused.html", exc.status_code, message=exc.message(locale)
         )
     ctx = await _payer_context(session, c, view, locale)
-    return render(request, c, locale, "proxy/pay.html", token=token, error=None, **ctx)
+    from qrpark.merchants.pages import COOKIE
+    from qrpark.merchants.service import signed_in
+
+    who = await signed_in(session, c.clock, request.cookies.get(COOKIE))
+    merchant = who.merchant.name if who and who.merchant.lot_id == view.lot.id else None
+    return render(
+        request, c, locale, "proxy/pay.html", token=token, error=None, merchant=merchant, **ctx
+    )
 
 
 @router.post("/p/{token}/pay")

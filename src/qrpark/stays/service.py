@@ -488,17 +488,22 @@ async def close(db: Database, clock: Clock, stay_id: uuid.UUID, source: Source, 
                     stay.currency,
                 ),
             )
-        # Proxy money first; the driver's card only for the remainder. (Imported here: the proxy
-        # domain builds on stays, and closing is the one place where stays call back into it.)
+        # Merchants' pledges cover first (within their rules and budgets), then proxy money, and
+        # the driver's card only the remainder. (Imported here: merchants and proxies build on
+        # stays, and closing is the one place where stays call back into them.)
+        from qrpark.merchants.service import apply_at_close
         from qrpark.proxy.service import settle_at_close
 
-        applied = await settle_at_close(s, clock, stay, fee.total)
-        owed = fee.total - applied
+        merchant = await apply_at_close(s, clock, stay, fee.total, receivable(stay))
+        applied = await settle_at_close(s, clock, stay, fee.total - merchant)
+        owed = fee.total - merchant - applied
         await s.execute(
             update(Stay)
             .where(Stay.id == stay.id)
             .values(
-                proxy_applied=applied, status=StayStatus.PAID if owed == 0 else StayStatus.CLOSED
+                merchant_applied=merchant,
+                proxy_applied=applied,
+                status=StayStatus.PAID if owed == 0 else StayStatus.CLOSED,
             )
         )
     return True

@@ -157,7 +157,17 @@ def create_app(
             await s.execute(text("SELECT 1"))
         return {"status": "ok", "version": __version__, "database": database.dialect}
 
+    _include_routers(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    """Every domain's API and pages. Imported here so that building the app is the only import-time
+    cost of the web layer."""
     from qrpark.lots.endpoints import router as lots_api
+    from qrpark.merchants.endpoints import router as merchants_api
+    from qrpark.merchants.pages import router as merchant_pages
     from qrpark.payments.endpoints import router as payments_api
     from qrpark.payments.pages import router as payment_pages
     from qrpark.payments.sandbox_pages import router as sandbox_pages
@@ -174,7 +184,7 @@ def create_app(
     app.include_router(stays_api)
     app.include_router(stays_operator_api)
     app.include_router(stay_pages)
+    app.include_router(merchant_pages)
+    app.include_router(merchants_api)
     app.include_router(proxy_pages)
     app.include_router(sign_pages)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    return app
