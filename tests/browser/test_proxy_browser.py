@@ -123,9 +123,19 @@ async def test_a_shop_validates_from_its_own_phone(live_server: LiveServer, brow
     db = Database.from_url(live_server.database_url)
     async with db.transaction() as s:
         operator = await get_operator(s, "demo")
-        merchant = await merchants.create_merchant(s, live_server.clock, operator, await lot_for(s, "gangnam-b"),
-                                                   "카페 피사", Rule(RuleKind.FIRST_MINUTES, 60), None, None)
-        await merchants.add_staff(s, live_server.clock, merchant, "barista@pisa.example", "correct horse battery")
+        merchant = await merchants.create_merchant(
+            s,
+            live_server.clock,
+            operator,
+            await lot_for(s, "gangnam-b"),
+            "카페 피사",
+            Rule(RuleKind.FIRST_MINUTES, 60),
+            None,
+            None,
+        )
+        await merchants.add_staff(
+            s, live_server.clock, merchant, "barista@pisa.example", "correct horse battery"
+        )
     await db.dispose()
     driver, page, stay_url = await _park(browser, live_server)
     live_server.clock.advance(dt.timedelta(hours=2))
@@ -149,7 +159,9 @@ async def test_a_shop_validates_from_its_own_phone(live_server: LiveServer, brow
     await page.goto(stay_url + "/exit")
     await page.get_by_role("button", name="출차 확인").click()
     await page.wait_for_url(re.compile(r".*/s/[A-Za-z0-9_-]+$"))
-    assert await page.locator("#charged").inner_text() == "3,000원"  # 5,500 less the first hour (2,500)
+    assert (
+        await page.locator("#charged").inner_text() == "3,000원"
+    )  # 5,500 less the first hour (2,500)
     await staff.goto(f"{live_server.url}/m")
     assert await staff.locator("#total").inner_text() == "2,500원"
     await audit(staff, "merchant-statement")
