@@ -14,6 +14,12 @@ from collections.abc import Mapping
 SIGNATURE_BYTES = 12  # 96 bits: far beyond online guessing, short enough for a compact QR code
 
 
+def digest(secret: str) -> str:
+    """The SHA-256 hex digest under which a bearer secret (API token, link, login cookie) is
+    stored: the secret itself never is."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 

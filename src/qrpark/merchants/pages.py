@@ -10,12 +10,14 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from qrpark.kit.money import format_amount
 from qrpark.lots.models import Lot
 from qrpark.merchants import service
 from qrpark.proxy import service as proxy
 from qrpark.stays.pages import render
+from qrpark.stays.vehicle import mask
 from qrpark.web import csrf
 from qrpark.web.container import Container
 from qrpark.web.deps import AppContainer, Locale, Session
@@ -126,14 +128,8 @@ async def validate(
         locale,
         "merchants/validated.html",
         merchant=who.merchant.name,
-        plate=proxy_mask(view.stay.plate),
+        plate=mask(view.stay.plate),
     )
-
-
-def proxy_mask(plate: str) -> str:
-    from qrpark.stays.vehicle import mask
-
-    return mask(plate)
 
 
 def _month(raw: str | None, now: dt.datetime, tz: str) -> tuple[int, int]:
@@ -150,17 +146,27 @@ def _month(raw: str | None, now: dt.datetime, tz: str) -> tuple[int, int]:
     return local.year, local.month
 
 
+async def _statement(
+    request: Request, session: AsyncSession, c: Container, month: str | None
+) -> tuple[service.SignedIn, Lot, int, int, list[service.StatementLine]] | None:
+    """The signed-in merchant, its lot, the month asked for (default: this one) and its lines."""
+    who = await service.signed_in(session, c.clock, request.cookies.get(COOKIE))
+    if who is None:
+        return None
+    lot = await session.get(Lot, who.merchant.lot_id)
+    assert lot is not None
+    year, mon = _month(month, c.clock.now(), lot.time_zone)
+    return who, lot, year, mon, await service.statement(session, who.merchant, year, mon)
+
+
 @router.get("/m", response_class=HTMLResponse)
 async def statement_page(
     request: Request, session: Session, c: AppContainer, locale: Locale, month: str | None = None
 ) -> Response:
-    who = await service.signed_in(session, c.clock, request.cookies.get(COOKIE))
-    if who is None:
+    found = await _statement(request, session, c, month)
+    if found is None:
         return RedirectResponse("/m/login", status_code=303)
-    lot = await session.get(Lot, who.merchant.lot_id)
-    assert lot is not None
-    year, mon = _month(month, c.clock.now(), lot.time_zone)
-    lines = await service.statement(session, who.merchant, year, mon)
+    who, lot, year, mon, lines = found
     total = sum(line.amount for line in lines)
     tz = ZoneInfo(lot.time_zone)
     return render(
@@ -186,17 +192,15 @@ async def statement_page(
 async def statement_csv(
     request: Request, session: Session, c: AppContainer, month: str | None = None
 ) -> Response:
-    who = await service.signed_in(session, c.clock, request.cookies.get(COOKIE))
-    if who is None:
+    found = await _statement(request, session, c, month)
+    if found is None:
         return RedirectResponse("/m/login", status_code=303)
-    lot = await session.get(Lot, who.merchant.lot_id)
-    assert lot is not None
-    year, mon = _month(month, c.clock.now(), lot.time_zone)
+    who, lot, year, mon, lines = found
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(["applied_at", "plate", "lot", "amount", "currency"])
     tz = ZoneInfo(lot.time_zone)
-    for line in await service.statement(session, who.merchant, year, mon):
+    for line in lines:
         writer.writerow(
             [
                 f"{line.applied_at.astimezone(tz):%Y-%m-%d %H:%M}",

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from qrpark.kit.clock import Clock
 from qrpark.kit.errors import Conflict, Unauthorized
+from qrpark.kit.signing import digest
 from qrpark.ledger import service as ledger
 from qrpark.ledger.domain import transfer
 from qrpark.lots.models import Lot
@@ -43,23 +44,19 @@ class WrongLot(Conflict):
 
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=2**14, r=8, p=1)
-    return f"scrypt${salt.hex()}${digest.hex()}"
+    derived = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=2**14, r=8, p=1)
+    return f"scrypt${salt.hex()}${derived.hex()}"
 
 
 def check_password(password: str, stored: str) -> bool:
     try:
-        _, salt, digest = stored.split("$")
+        _, salt, expected = stored.split("$")
     except ValueError:
         return False
     candidate = hashlib.scrypt(
         password.encode("utf-8"), salt=bytes.fromhex(salt), n=2**14, r=8, p=1
     )
-    return hmac.compare_digest(candidate.hex(), digest)
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    return hmac.compare_digest(candidate.hex(), expected)
 
 
 async def create_merchant(
@@ -117,7 +114,7 @@ async def sign_in(session: AsyncSession, clock: Clock, email: str, password: str
     session.add(
         MerchantLogin(
             staff_id=staff.id,
-            token_hash=_token_hash(token),
+            token_hash=digest(token),
             expires_at=now + LOGIN_TTL,
             created_at=now,
         )
@@ -135,7 +132,7 @@ async def signed_in(session: AsyncSession, clock: Clock, token: str | None) -> S
     if not token:
         return None
     login = await session.scalar(
-        select(MerchantLogin).where(MerchantLogin.token_hash == _token_hash(token))
+        select(MerchantLogin).where(MerchantLogin.token_hash == digest(token))
     )
     if login is None or login.expires_at <= clock.now():
         return None
@@ -146,7 +143,7 @@ async def signed_in(session: AsyncSession, clock: Clock, token: str | None) -> S
 
 async def sign_out(session: AsyncSession, token: str) -> None:
     login = await session.scalar(
-        select(MerchantLogin).where(MerchantLogin.token_hash == _token_hash(token))
+        select(MerchantLogin).where(MerchantLogin.token_hash == digest(token))
     )
     if login is not None:
         await session.delete(login)

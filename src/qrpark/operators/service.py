@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from sqlalchemy import select
@@ -11,13 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from qrpark.audit.service import record
 from qrpark.kit.clock import Clock
 from qrpark.kit.errors import Conflict, Unauthorized
+from qrpark.kit.signing import digest
 from qrpark.operators.models import ApiToken, Operator
 
 TOKEN_PREFIX = "qrp_"  # noqa: S105 - a public prefix, not a secret
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 class OperatorExists(Conflict):
@@ -58,7 +54,7 @@ async def issue_api_token(
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(
         ApiToken(
-            operator_id=operator.id, name=name, token_hash=hash_token(token), created_at=clock.now()
+            operator_id=operator.id, name=name, token_hash=digest(token), created_at=clock.now()
         )
     )
     record(
@@ -79,9 +75,7 @@ async def authenticate(session: AsyncSession, token: str) -> Operator:
     if not token.startswith(TOKEN_PREFIX):
         raise Unauthorized
     row = await session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
-        )
+        select(ApiToken).where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None))
     )
     if row is None:
         raise Unauthorized

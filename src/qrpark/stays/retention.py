@@ -16,10 +16,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qrpark.kit.clock import Clock
+from qrpark.kit.signing import digest
 from qrpark.proxy.models import ProxyPayment
 from qrpark.stays.models import EntryDraft, OneTimeCode, Stay, StayStatus
 from qrpark.stays.phone import mask_phone
-from qrpark.stays.service import hash_secret
 from qrpark.stays.vehicle import mask
 
 RETENTION = dt.timedelta(days=90)
@@ -48,7 +48,7 @@ async def enforce(
         stay.phone = mask_phone(stay.phone)
         stay.plate = mask(stay.plate)
         stay.plate_kind = ERASED
-        stay.access_token_hash = hash_secret(secrets.token_urlsafe(24))
+        stay.access_token_hash = digest(secrets.token_urlsafe(24))
         stay.updated_at = now
     payers = (
         await session.scalars(

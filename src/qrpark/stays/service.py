@@ -7,7 +7,6 @@ gateway call, so like the payments core they run their own transactions around i
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import secrets
 import uuid
@@ -22,7 +21,7 @@ from qrpark.kit.clock import Clock
 from qrpark.kit.db import Database
 from qrpark.kit.errors import Conflict, InvalidInput, NotFound, QrparkError
 from qrpark.kit.outbox import enqueue
-from qrpark.kit.signing import KeyRing
+from qrpark.kit.signing import KeyRing, digest
 from qrpark.ledger import service as ledger
 from qrpark.ledger.domain import transfer
 from qrpark.lots import repository as lots_repository
@@ -103,10 +102,6 @@ class NoSavedCard(NotFound):
     code = "no_saved_card"
     message_en = "No saved card was found for this phone number."
     message_ko = "이 전화번호로 저장된 카드가 없습니다."
-
-
-def hash_secret(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
 # -- entry ---------------------------------------------------------------------------------------
@@ -238,7 +233,7 @@ async def send_code(
         OneTimeCode(
             phone=phone,
             purpose=purpose,
-            code_hash=hash_secret(f"{phone}:{code}"),
+            code_hash=digest(f"{phone}:{code}"),
             attempts=0,
             expires_at=now + OTP_TTL,
             created_at=now,
@@ -263,7 +258,7 @@ async def check_code(
     if row is None or row.expires_at < clock.now() or row.attempts >= OTP_ATTEMPTS:
         raise CodeRefused
     row.attempts += 1
-    if not hmac.compare_digest(row.code_hash, hash_secret(f"{phone}:{code.strip()}")):
+    if not hmac.compare_digest(row.code_hash, digest(f"{phone}:{code.strip()}")):
         await session.flush()
         raise CodeRefused
     row.used_at = clock.now()
@@ -307,7 +302,7 @@ async def create_stay(
         merchant_applied=0,
         driver_charged=0,
         charge_attempts=0,
-        access_token_hash=hash_secret(token),
+        access_token_hash=digest(token),
         created_at=now,
         updated_at=now,
     )
@@ -349,7 +344,7 @@ async def resend_link(
     if stay is None:
         return
     token = secrets.token_urlsafe(24)
-    stay.access_token_hash = hash_secret(token)
+    stay.access_token_hash = digest(token)
     enqueue(
         session,
         clock,
@@ -361,7 +356,7 @@ async def resend_link(
 async def stay_by_token(session: AsyncSession, token: str) -> Stay:
     if not token or len(token) > 64:
         raise StayNotFound
-    stay = await session.scalar(select(Stay).where(Stay.access_token_hash == hash_secret(token)))
+    stay = await session.scalar(select(Stay).where(Stay.access_token_hash == digest(token)))
     if stay is None:
         raise StayNotFound
     return stay
