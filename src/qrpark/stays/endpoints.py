@@ -13,7 +13,7 @@ from sqlalchemy import select
 from qrpark.kit.errors import NotFound
 from qrpark.payments.models import CardRegistration
 from qrpark.stays import service
-from qrpark.stays.models import EntryDraft, Source, Stay, StayStatus
+from qrpark.stays.models import Source, Stay, StayStatus
 from qrpark.stays.phone import mask_phone
 from qrpark.stays.views import stay_view
 from qrpark.web.deps import AppContainer, CurrentOperator, Session
@@ -74,27 +74,26 @@ async def start_entry(
     c.limits["entry_ip"].hit(_ip(request))
     c.limits["entry_area"].hit(f"{lot.id}:{area.id}")
     phone, plate = service.validate_entry(lot, body.phone, body.plate, body.consent)
-    saved = await service.saved_card(session, operator.id, phone) if body.use_saved_card else None
-    draft = await service.start_entry(
+    begun = await service.begin_entry(
         session,
         c.clock,
+        c.db,
+        c.payments,
+        c.limits["code_phone"],
         operator=operator,
         lot=lot,
         area=area,
         phone=phone,
         plate=plate,
         locale=body.locale,
-        card="otp" if saved else "card",
+        use_saved_card=body.use_saved_card,
     )
-    if saved is not None:
-        c.limits["code_phone"].hit(phone)
-        await service.send_code(session, c.clock, phone, body.locale, purpose=f"entry:{draft.id}")
-        return EntryOut(entry_id=draft.id, next="code")
-    await session.commit()
-    url = await service.register_card(c.db, c.payments, operator, draft.id, phone)
-    async with c.db.transaction() as tx:
-        registration_id = (await tx.get(EntryDraft, draft.id)).registration_id  # type: ignore[union-attr]
-    return EntryOut(entry_id=draft.id, next="card", card_url=url, registration_id=registration_id)
+    return EntryOut(
+        entry_id=begun.draft_id,
+        next=begun.next,
+        card_url=begun.card_url,
+        registration_id=begun.registration_id,
+    )
 
 
 @router.post(

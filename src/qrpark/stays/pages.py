@@ -103,29 +103,26 @@ async def submit_entry(
             request, session, c, locale, operator, lot, area, k, s, values, exc.errors, 422
         )
     try:
-        saved = await service.saved_card(session, operator.id, e164) if card == "saved" else None
-        draft = await service.start_entry(
+        begun = await service.begin_entry(
             session,
             c.clock,
+            c.db,
+            c.payments,
+            c.limits["code_phone"],
             operator=operator,
             lot=lot,
             area=area,
             phone=e164,
             plate=vehicle,
             locale=locale,
-            card="otp" if saved else "card",
+            use_saved_card=card == "saved",
         )
     except service.PlateAlreadyParked:
         await session.commit()
         return render(request, c, locale, "stays/parked.html", 409, plate=vehicle.text)
-    if saved is not None:
-        c.limits["code_phone"].hit(e164)
-        await service.send_code(session, c.clock, e164, locale, purpose=f"entry:{draft.id}")
-        await session.commit()
-        return RedirectResponse(f"/entries/{draft.id}/code", status_code=303)
-    await session.commit()
-    url = await service.register_card(c.db, c.payments, operator, draft.id, e164)
-    return RedirectResponse(url, status_code=303)
+    if begun.card_url is None:
+        return RedirectResponse(f"/entries/{begun.draft_id}/code", status_code=303)
+    return RedirectResponse(begun.card_url, status_code=303)
 
 
 async def _landing_again(

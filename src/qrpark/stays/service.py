@@ -21,6 +21,7 @@ from qrpark.kit.clock import Clock
 from qrpark.kit.db import Database
 from qrpark.kit.errors import Conflict, InvalidInput, NotFound, QrparkError
 from qrpark.kit.outbox import enqueue
+from qrpark.kit.ratelimit import RateLimiter
 from qrpark.kit.signing import KeyRing, digest
 from qrpark.ledger import service as ledger
 from qrpark.ledger.domain import transfer
@@ -177,6 +178,64 @@ async def start_entry(
     session.add(draft)
     await session.flush()
     return draft
+
+
+@dataclass(frozen=True, slots=True)
+class EntryBegun:
+    """What the driver does next: type the SMS code (saved card) or fill the card page."""
+
+    draft_id: uuid.UUID
+    next: str  # "code" or "card"
+    card_url: str | None = None
+    registration_id: uuid.UUID | None = None
+
+
+async def begin_entry(
+    session: AsyncSession,
+    clock: Clock,
+    db: Database,
+    payments: Payments,
+    code_limit: RateLimiter,
+    *,
+    operator: Operator,
+    lot: Lot,
+    area: Area,
+    phone: str,
+    plate: Plate,
+    locale: str,
+    use_saved_card: bool,
+) -> EntryBegun:
+    """Step 1 of entry for checked details: keep a draft, then send a code or open a card page.
+
+    A returning phone that asks for its saved card gets a one-time code by SMS (rate-limited
+    per phone by ``code_limit``); anyone else is sent to the gateway's card page. Commits the
+    session: the card page is opened in transactions of its own.
+    """
+    saved = await saved_card(session, operator.id, phone) if use_saved_card else None
+    draft = await start_entry(
+        session,
+        clock,
+        operator=operator,
+        lot=lot,
+        area=area,
+        phone=phone,
+        plate=plate,
+        locale=locale,
+        card="otp" if saved else "card",
+    )
+    draft_id = draft.id
+    if saved is not None:
+        code_limit.hit(phone)
+        await send_code(session, clock, phone, locale, purpose=f"entry:{draft_id}")
+        await session.commit()
+        return EntryBegun(draft_id, "code")
+    # Commit before the payments core opens its own transactions (SQLite's single writer).
+    await session.commit()
+    url = await register_card(db, payments, operator, draft_id, phone)
+    async with db.transaction() as tx:
+        fresh = await tx.get(EntryDraft, draft_id)
+        registration_id = fresh.registration_id if fresh is not None else None
+    return EntryBegun(draft_id, "card", url, registration_id)
 
 
 async def register_card(
