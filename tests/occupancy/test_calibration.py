@@ -133,3 +133,11 @@ def test_stored_calibrations_without_a_method_read_as_the_first_version() -> Non
         Calibration.from_dict({**data, "method": "magic"})
     with pytest.raises(CalibrationError, match="method"):
         fit_calibration(z0, feats, y, scorer="x", method="magic")
+
+
+def test_each_scorer_gets_its_own_default_method() -> None:
+    z0, feats, y = _camera(12, 40)
+    assert fit_calibration(z0, feats, y, scorer="cnn:abc").method == "map"
+    assert fit_calibration(z0, feats, y, scorer="classical:v1").method == "direction"
+    forced = fit_calibration(z0, feats, y, scorer="classical:v1", method="map")
+    assert forced.method == "map"

@@ -115,7 +115,7 @@ def check_calibrate(calibrate: int, n_busy: int, n_free: int) -> None:
 
 
 def score_with_calibration(
-    busy: RawScores, free: RawScores, *, calibrate: int, scorer: str, method: str = "map"
+    busy: RawScores, free: RawScores, *, calibrate: int, scorer: str, method: str | None = None
 ) -> tuple[BinaryScore, Calibration | None]:
     """Score raw outputs of one camera's busy and free patches, each in file-name order.
 
