@@ -65,3 +65,51 @@ def test_no_valid_path_falls_back_to_invalid_greedy() -> None:
     assert d.log_prob < greedy(logits({3: {"1": 0.9}, 6: {"2": 0.9}})).log_prob
     short = np.log(np.full((5, len(TOKENS)), 1 / len(TOKENS), np.float32))
     assert not constrained(short).valid
+
+
+def _reference_best_valid(log_probs: np.ndarray) -> float | None:
+    """Log-prob of the best frame labelling whose collapsed tokens the grammar accepts.
+
+    A plain dynamic programme over (grammar state, last frame label), written for clarity: the
+    oracle for the vectorised search.
+    """
+    from qrpark.plates.domain import GRAMMAR, GRAMMAR_ACCEPT, GRAMMAR_START, token_kind
+
+    def moves(state: str, label: int) -> str | None:
+        return GRAMMAR[state].get(token_kind(TOKENS[label]))
+
+    best: dict[tuple[str, int], float] = {(GRAMMAR_START, 0): float(log_probs[0, 0])}
+    for label in range(1, len(TOKENS)):
+        nxt = moves(GRAMMAR_START, label)
+        if nxt is not None:
+            best[(nxt, label)] = float(log_probs[0, label])
+    for t in range(1, len(log_probs)):
+        new: dict[tuple[str, int], float] = {}
+        for (state, last), value in best.items():
+            for label in range(len(TOKENS)):
+                if label in (0, last):
+                    key = (state, label)  # blank, or the same label held
+                else:
+                    nxt = moves(state, label)
+                    if nxt is None:
+                        continue
+                    key = (nxt, label)
+                score = value + float(log_probs[t, label])
+                if score > new.get(key, -np.inf):
+                    new[key] = score
+        best = new
+    ends = [v for (state, _), v in best.items() if state == GRAMMAR_ACCEPT]
+    return max(ends) if ends else None
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_constrained_search_finds_the_best_valid_path(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    raw = rng.normal(0, rng.uniform(1, 5), (14, len(TOKENS)))
+    raw[:, 0] += rng.uniform(0, 3)
+    lp = (raw - np.log(np.exp(raw).sum(axis=1, keepdims=True))).astype(np.float32)
+    d = constrained(lp)
+    reference = _reference_best_valid(lp.astype(np.float64))
+    assert reference is not None
+    assert d.valid
+    assert d.log_prob == pytest.approx(reference, abs=1e-3)

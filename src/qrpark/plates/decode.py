@@ -34,6 +34,19 @@ _KIND_IDS = {
 _NEG = -1e30
 
 
+def _edges() -> npt.NDArray[np.bool_]:
+    """``[g, g2, l - 1]``: the grammar moves from state g to g2 on emitting label l (not blank)."""
+    edges = np.zeros((len(_STATES), len(_STATES), len(TOKENS) - 1), bool)
+    for kind, ids in _KIND_IDS.items():
+        for state, moves in GRAMMAR.items():
+            if kind in moves:
+                edges[_STATE_INDEX[state], _STATE_INDEX[moves[kind]], ids - 1] = True
+    return edges
+
+
+_EDGES = _edges()
+
+
 @dataclass(frozen=True, slots=True)
 class Decoded:
     """A decoded string with its tokens, per-token confidences and path log-probability."""
@@ -89,6 +102,7 @@ def constrained(log_probs: F32, beat: float | None = None) -> Decoded:
         return first
     n_t, n_c = log_probs.shape
     n_g = len(_STATES)
+    states = np.arange(n_g)
     # score[g, l]: best log-prob of a prefix ending in grammar state g with frame label l.
     score = np.full((n_g, n_c), _NEG, np.float64)
     back = np.zeros((n_t, n_g, n_c, 2), np.int32)  # (previous g, previous l)
@@ -103,38 +117,32 @@ def constrained(log_probs: F32, beat: float | None = None) -> Decoded:
             score[g2, ids] = lp[0, ids]
             back[0, g2, ids, 0] = start
             back[0, g2, ids, 1] = 0
+    labels = np.arange(1, n_c)
+    columns = np.arange(n_c - 1)
     for t in range(1, n_t):
-        new = np.full_like(score, _NEG)
-        # Stay: blank after anything, or repeat the same label.
+        step = back[t]
         best_l = np.argmax(score, axis=1)
-        best_v = score[np.arange(n_g), best_l]
-        new[:, 0] = best_v + lp[t, 0]
-        back[t, :, 0, 0] = np.arange(n_g)
-        back[t, :, 0, 1] = best_l
-        rep = score[:, 1:] + lp[t, 1:]
-        better = rep > new[:, 1:]
-        new[:, 1:] = np.where(better, rep, new[:, 1:])
-        back[t, :, 1:, 0] = np.where(better, np.arange(n_g)[:, None], back[t, :, 1:, 0])
-        back[t, :, 1:, 1] = np.where(better, np.arange(1, n_c)[None, :], back[t, :, 1:, 1])
-        # Emit a new token: from a blank, or from a different label, through a grammar edge.
+        best_v = score[states, best_l]
+        # The best predecessor label that differs from a given label: the best, or for the best
+        # label itself the runner-up (the same label again would be a repeat, not a new token).
         top2 = np.argpartition(score, -2, axis=1)[:, -2:]
-        for gi, state in enumerate(_STATES):
-            row = score[gi]
-            if best_v[gi] <= _NEG / 2:
-                continue
-            top_l, runner_l = int(best_l[gi]), int(top2[gi, 0])
-            if runner_l == top_l:
-                runner_l = int(top2[gi, 1])
-            for kind, nxt in GRAMMAR[state].items():
-                ids = _KIND_IDS[kind]
-                g2 = _STATE_INDEX[nxt]
-                # Best predecessor label that differs from each id (the same label would repeat).
-                prev_l = np.where(ids == top_l, runner_l, top_l)
-                cand = row[prev_l] + lp[t, ids]
-                upd = cand > new[g2, ids]
-                new[g2, ids] = np.where(upd, cand, new[g2, ids])
-                back[t, g2, ids, 0] = np.where(upd, gi, back[t, g2, ids, 0])
-                back[t, g2, ids, 1] = np.where(upd, prev_l, back[t, g2, ids, 1])
+        runner_l = np.where(top2[:, 1] == best_l, top2[:, 0], top2[:, 1])
+        same = labels[None, :] == best_l[:, None]
+        prev_l = np.where(same, runner_l[:, None], best_l[:, None])
+        emit = np.where(same, score[states, runner_l][:, None], best_v[:, None]) + lp[t, 1:]
+        # A new token moves along the grammar edge of its kind: all states and labels at once.
+        routed = np.where(_EDGES, emit[:, None, :], _NEG)  # (from g, to g, label)
+        src = np.argmax(routed, axis=0)  # ties go to the lowest state index
+        moved = np.take_along_axis(routed, src[None], axis=0)[0]
+        repeat = score[:, 1:] + lp[t, 1:]  # the same label again, same state
+        better = moved > repeat
+        new = np.empty_like(score)
+        new[:, 0] = best_v + lp[t, 0]  # a blank after anything
+        new[:, 1:] = np.where(better, moved, repeat)
+        step[:, 0, 0] = states
+        step[:, 0, 1] = best_l
+        step[:, 1:, 0] = np.where(better, src, states[:, None])
+        step[:, 1:, 1] = np.where(better, prev_l[src, columns], labels[None, :])
         score = new
     acc = _STATE_INDEX[GRAMMAR_ACCEPT]
     end_l = int(np.argmax(score[acc]))
