@@ -40,3 +40,28 @@ def test_every_kind_renders_a_valid_plate(fonts: list[tuple[str, int]]) -> None:
             assert not s.text[0].isdigit()
         if kind == "rental":
             assert any(c in s.text for c in "하허호")
+
+
+def _ink(canvas: generate.Canvas) -> np.ndarray:
+    return np.asarray(canvas.img.mean(axis=2) < 128)
+
+
+def test_stroke_weight_thickens_and_thins_glyphs(fonts: list[tuple[str, int]]) -> None:
+    mask = generate.glyph(fonts[0][0], fonts[0][1], "8")
+    inked = []
+    for stroke in (-1, 0, 2):
+        canvas = generate.Canvas(60, 60, (255, 255, 255), stroke)
+        canvas.put(mask, 8, 6, 40, 45, (0, 0, 0))
+        inked.append(int(_ink(canvas).sum()))
+    assert inked[0] < inked[1] < inked[2]
+
+
+def test_a_one_stays_narrow_in_its_digit_cell(fonts: list[tuple[str, int]]) -> None:
+    rng = np.random.default_rng(3)
+    for bar in (True, False):
+        canvas = generate.Canvas(80, 60, (255, 255, 255), 0, bar)
+        generate._row(canvas, fonts[0], ["1"], 10, 70, 5, 45, (0, 0, 0), rng)
+        cols = np.flatnonzero(_ink(canvas).any(axis=0))
+        assert cols.size > 0
+        # the cell is 60 px wide; a bar takes at most 30 %, a font's "1" at most 70 %
+        assert cols[-1] - cols[0] + 1 <= 60 * (0.3 if bar else 0.7) + 2

@@ -53,6 +53,9 @@ KINDS: dict[str, tuple[float, Layout]] = {
 
 RGB = tuple[int, int, int]
 
+#: Bumped whenever the same seed would render different bytes; part of the cached data's name.
+GENERATOR_VERSION = 2
+
 
 @dataclass(frozen=True)
 class Sample:
@@ -129,16 +132,31 @@ def _colours(rng: np.random.Generator, kind: str) -> tuple[RGB, RGB]:
     return _jitter(rng, (235, 125, 35), 20), _jitter(rng, (20, 20, 20), 15)  # orange
 
 
+#: A plain vertical stroke: the "1" of the plate typeface has no flag and no foot on most plates.
+BAR = np.full((100, 12), 255, np.uint8)
+
+
 class Canvas:
-    def __init__(self, w: int, h: int, bg: RGB) -> None:
+    """A flat plate being drawn. ``stroke`` thickens (> 0) or thins (< 0) every glyph by that many
+    pixels, since no Debian font has the plate typeface's weight; ``bar_one`` draws "1" as a bar.
+    """
+
+    def __init__(self, w: int, h: int, bg: RGB, stroke: int = 0, bar_one: bool = False) -> None:
         self.img = np.empty((h, w, 3), np.float32)
         self.img[:] = bg
         self.w, self.h = w, h
+        self.stroke = stroke
+        self.bar_one = bar_one
 
     def put(self, mask: np.ndarray, x: float, y: float, w: float, h: float, ink: RGB) -> None:
         x0, y0 = round(x), round(y)
         w_i, h_i = max(1, round(w)), max(1, round(h))
         m = cv2.resize(mask, (w_i, h_i), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
+        # The weight change is relative to a 45 px glyph: small region glyphs change less.
+        px = round(abs(self.stroke) * h_i / 45)
+        if px:
+            k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * px + 1, 2 * px + 1))
+            m = cv2.dilate(m, k) if self.stroke > 0 else cv2.erode(m, k)
         x1, y1 = min(self.w, x0 + w_i), min(self.h, y0 + h_i)
         if x1 <= x0 or y1 <= y0 or x0 < 0 or y0 < 0:
             return
@@ -176,7 +194,13 @@ def _row(
         gy = y + (h - gh) / 2
         if not c.isdigit() and syllable_scale < 0.9 and rng.random() < 0.5:
             gy = y + h - gh  # small syllables sit on the baseline on some plates
-        canvas.put(glyph(font[0], font[1], c), x, gy, cw, gh, ink)
+        if c == "1":
+            # Digits share one advance width, but a "1" is narrow inside its cell.
+            share = rng.uniform(0.18, 0.3) if canvas.bar_one else rng.uniform(0.45, 0.7)
+            mask = BAR if canvas.bar_one else glyph(font[0], font[1], c)
+            canvas.put(mask, x + cw * (1 - share) / 2, gy, cw * share, gh, ink)
+        else:
+            canvas.put(glyph(font[0], font[1], c), x, gy, cw, gh, ink)
         x += cw + unit * (gaps[i] if i < len(gaps) else 0.0)
 
 
@@ -188,11 +212,13 @@ def render_plate(
     text = f"{region or ''}{klass}{syl}{serial}"
     bg, ink = _colours(rng, kind)
     font = fonts[int(rng.integers(len(fonts)))]
+    stroke = int(rng.choice([-1, 0, 0, 1, 2]))
+    bar_one = bool(rng.random() < 0.7)
     scale = 0.6
     layout = KINDS[kind][1]
     if kind == "white_short":
         w, h = round(335 * scale), round(155 * scale)
-        c = Canvas(w, h, bg)
+        c = Canvas(w, h, bg, stroke, bar_one)
         ch_h = h * rng.uniform(0.62, 0.76)
         y = (h - ch_h) / 2 + h * rng.uniform(0.0, 0.08)
         left, right = w * rng.uniform(0.03, 0.06), w * (1 - rng.uniform(0.03, 0.06))
@@ -201,7 +227,7 @@ def render_plate(
         )
     elif layout is Layout.ONE_LINE:
         w, h = round(520 * scale), round(110 * scale)
-        c = Canvas(w, h, bg)
+        c = Canvas(w, h, bg, stroke, bar_one)
         ch_h = h * rng.uniform(0.66, 0.8)
         y = (h - ch_h) / 2 + rng.uniform(-2, 2)
         left = w * rng.uniform(0.04, 0.07)
@@ -234,7 +260,7 @@ def render_plate(
         _row(c, font, [*klass, syl, *serial], left, right, y, ch_h, ink, rng, rng.uniform(0.55, 1))
     else:
         w, h = round(335 * scale), round(170 * scale)
-        c = Canvas(w, h, bg)
+        c = Canvas(w, h, bg, stroke, bar_one)
         top_h = h * rng.uniform(0.26, 0.32)
         top_y = h * rng.uniform(0.06, 0.1)
         top_chars = [*(region or ""), *klass]

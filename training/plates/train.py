@@ -12,14 +12,18 @@ import argparse
 import hashlib
 import json
 import os
+import shlex
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from training.plates import generate
 from training.plates.dataset import load_or_build
 from training.plates.model import PlateCRNN
+from training.plates.warmstart import load_onnx
 
 from qrpark.plates.decode import constrained
 from qrpark.plates.domain import TOKENS
@@ -82,6 +86,12 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--workers", type=int, default=2, help="processes rendering the data")
     ap.add_argument("--out", type=Path, default=MODEL_DIR / "kr_plate_crnn.onnx")
+    ap.add_argument(
+        "--init",
+        type=Path,
+        help="start from these weights instead of random ones: a shipped .onnx recogniser or a "
+        "previous run's model-SEED.pt",
+    )
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -90,14 +100,18 @@ def main() -> None:
 
     t0 = time.time()
     train = load_or_build(
-        RUNS / f"train-{args.seed}-{args.train_size}.npz",
+        RUNS / f"train-v{generate.GENERATOR_VERSION}-{args.seed}-{args.train_size}.npz",
         args.seed,
         0,
         args.train_size,
         args.workers,
     )
     val = load_or_build(
-        RUNS / f"val-{args.seed}-{args.val_size}.npz", args.seed, 1, args.val_size, args.workers
+        RUNS / f"val-v{generate.GENERATOR_VERSION}-{args.seed}-{args.val_size}.npz",
+        args.seed,
+        1,
+        args.val_size,
+        args.workers,
     )
     print(
         f"data ready in {time.time() - t0:.0f}s: "
@@ -105,6 +119,14 @@ def main() -> None:
     )
 
     model = PlateCRNN(len(TOKENS), args.width)
+    init_sha = None
+    if args.init is not None:
+        init_sha = hashlib.sha256(args.init.read_bytes()).hexdigest()
+        if args.init.suffix == ".onnx":
+            load_onnx(model, args.init, to_input(train["images"][:512]))
+        else:
+            model.load_state_dict(torch.load(args.init, weights_only=True))
+        print(f"starting from {args.init} (sha256 {init_sha[:12]})")
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(
         opt, max_lr=args.lr, total_steps=args.steps, pct_start=0.1
@@ -175,6 +197,9 @@ def main() -> None:
         "seed": args.seed,
         "steps": args.steps,
         "train_size": args.train_size,
+        "generator_version": generate.GENERATOR_VERSION,
+        "max_lr": args.lr,
+        "init_sha256": init_sha,
         "width": args.width,
         "reject_threshold": round(threshold, 3),
         "synthetic_val_exact": round(float(correct.mean()), 4),
@@ -183,6 +208,7 @@ def main() -> None:
         if accepted.any()
         else None,
         "onnx_sha256": digest,
+        "command": "python -m training.plates.train " + shlex.join(sys.argv[1:]),
         "train_seconds": round(time.time() - t0),
     }
     args.out.with_suffix(".json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")

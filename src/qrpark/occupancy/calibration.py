@@ -221,8 +221,9 @@ def fit_calibration(
     ``z0`` are the scorer's raw logits (N), ``features`` its feature vectors (N×D) and
     ``is_busy`` the labels. ``scorer`` names the model the features came from, so that a
     calibration is never applied to another model's features. ``method`` is ``map`` or
-    ``direction`` (default: :func:`default_method` of ``scorer``); ``l2`` overrides its prior strength (:data:`MAP_L2` or :data:`L2`) and, for
-    ``map``, ``l2_a`` and ``l2_b`` those on ``a`` and ``b`` (:data:`MAP_L2_A`, :data:`MAP_L2_B`).
+    ``direction`` (default: :func:`default_method` of ``scorer``); ``l2`` overrides its prior
+    strength (:data:`MAP_L2` or :data:`L2`) and, for ``map``, ``l2_a`` and ``l2_b`` those on
+    ``a`` and ``b`` (:data:`MAP_L2_A`, :data:`MAP_L2_B`).
 
     Raises:
         CalibrationError: shapes disagree, fewer than 2 patches of a class, or unknown method.
