@@ -44,7 +44,13 @@ fmt: $(STAMP) ## Format the code and apply safe lint fixes
 	$(BIN)/ruff check --fix src tests bench training
 
 .PHONY: bench
-bench: $(STAMP) ## Run the benchmarks under bench/ and rewrite docs/BENCHMARKS.md
+BENCH_PACKAGES := tesseract-ocr tesseract-ocr-kor
+
+bench: $(STAMP) ## Run the benchmarks under bench/ and rewrite docs/BENCHMARKS.md (installs Tesseract-kor, a plate baseline)
+	@command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx kor || { \
+		echo "installing the plate-reading baseline: $(BENCH_PACKAGES)"; \
+		if [ "$$(id -u)" -eq 0 ]; then apt-get install -y $(BENCH_PACKAGES); \
+		else sudo apt-get install -y $(BENCH_PACKAGES); fi; }
 	$(BIN)/python -m bench
 
 .PHONY: clean

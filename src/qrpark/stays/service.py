@@ -11,7 +11,7 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -185,7 +185,7 @@ class EntryBegun:
     """What the driver does next: type the SMS code (saved card) or fill the card page."""
 
     draft_id: uuid.UUID
-    next: str  # "code" or "card"
+    next: Literal["code", "card"]
     card_url: str | None = None
     registration_id: uuid.UUID | None = None
 
