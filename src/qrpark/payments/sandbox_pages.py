@@ -6,6 +6,7 @@ the sandbox keeps only a billing key, the brand and the last four digits.
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Annotated, cast
 
 from fastapi import APIRouter, Form, Request
@@ -39,6 +40,40 @@ def _closed(c: Container, locale: str) -> HTMLResponse:
     )
 
 
+def _card_form(
+    c: Container, locale: str, remote_id: str, error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    """The card-registration window, empty or with the reason the last card was refused."""
+    return _render(
+        c,
+        locale,
+        "sandbox/card.html",
+        status,
+        action=f"{PREFIX}/cards/{remote_id}",
+        cancel=f"{PREFIX}/cards/{remote_id}/cancel",
+        title="카드 등록 · Register a card",
+        amount=None,
+        error=error,
+    )
+
+
+def _checkout_form(
+    c: Container, locale: str, row: sqlite3.Row, error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    """The one-off checkout window for an open order ``row``, empty or with a refusal."""
+    return _render(
+        c,
+        locale,
+        "sandbox/card.html",
+        status,
+        action=f"{PREFIX}/checkout/{row['order_id']}",
+        cancel=None,
+        title=row["name"],
+        amount=format_amount(row["amount"], row["currency"], locale),
+        error=error,
+    )
+
+
 @router.get("/cards/{remote_id}", response_class=HTMLResponse)
 async def card_page(remote_id: str, c: AppContainer, locale: Locale) -> HTMLResponse:
     row = _sandbox(c).registration(remote_id)
@@ -53,16 +88,7 @@ async def card_page(remote_id: str, c: AppContainer, locale: Locale) -> HTMLResp
             brand=row["pending_brand"],
             last4=row["pending_last4"],
         )
-    return _render(
-        c,
-        locale,
-        "sandbox/card.html",
-        action=f"{PREFIX}/cards/{remote_id}",
-        cancel=f"{PREFIX}/cards/{remote_id}/cancel",
-        title="카드 등록 · Register a card",
-        amount=None,
-        error=None,
-    )
+    return _card_form(c, locale, remote_id)
 
 
 @router.post("/cards/{remote_id}", response_class=HTMLResponse)
@@ -82,17 +108,7 @@ async def card_submit(
         card = classify_card(card_number, expiry, cvc, c.clock.now().date())
         step = sandbox.submit_card(remote_id, card)
     except RegistrationFailed as exc:
-        return _render(
-            c,
-            locale,
-            "sandbox/card.html",
-            422,
-            action=f"{PREFIX}/cards/{remote_id}",
-            cancel=f"{PREFIX}/cards/{remote_id}/cancel",
-            title="카드 등록 · Register a card",
-            amount=None,
-            error=str(exc),
-        )
+        return _card_form(c, locale, remote_id, str(exc), 422)
     if step == "confirm":
         return RedirectResponse(f"{PREFIX}/cards/{remote_id}", status_code=303)
     return RedirectResponse(row["return_url"], status_code=303)
@@ -128,16 +144,7 @@ async def checkout_page(order_id: str, c: AppContainer, locale: Locale) -> HTMLR
     row = _sandbox(c).checkout(order_id)
     if row is None or row["status"] != "open":
         return _closed(c, locale)
-    return _render(
-        c,
-        locale,
-        "sandbox/card.html",
-        action=f"{PREFIX}/checkout/{order_id}",
-        cancel=None,
-        title=row["name"],
-        amount=format_amount(row["amount"], row["currency"], locale),
-        error=None,
-    )
+    return _checkout_form(c, locale, row)
 
 
 @router.post("/checkout/{order_id}", response_class=HTMLResponse)
@@ -158,17 +165,7 @@ async def checkout_submit(
             order_id, classify_card(card_number, expiry, cvc, c.clock.now().date())
         )
     except RegistrationFailed as exc:
-        return _render(
-            c,
-            locale,
-            "sandbox/card.html",
-            422,
-            action=f"{PREFIX}/checkout/{order_id}",
-            cancel=None,
-            title=row["name"],
-            amount=format_amount(row["amount"], row["currency"], locale),
-            error=str(exc),
-        )
+        return _checkout_form(c, locale, row, str(exc), 422)
     return RedirectResponse(row["return_url"], status_code=303)
 
 
