@@ -105,13 +105,7 @@ async def complete_entry(
     """Step 2: after the card page (or with the code sent by SMS) the stay begins."""
     draft = await service.live_draft(session, c.clock, entry_id)
     if draft.status == "otp":
-        await service.check_code(
-            session, c.clock, draft.phone, f"entry:{draft.id}", body.code or ""
-        )
-        method = await service.saved_card(session, draft.operator_id, draft.phone)
-        if method is None:
-            raise service.NoSavedCard
-        method_id = method.id
+        method_id = await service.saved_card_by_code(session, c.clock, draft, body.code or "")
     else:
         if draft.registration_id is None:
             raise service.DraftExpired

@@ -223,7 +223,7 @@ async def code_submit(
 
     draft = await service.live_draft(session, c.clock, draft_id)
     try:
-        await service.check_code(session, c.clock, draft.phone, f"entry:{draft.id}", code)
+        method_id = await service.saved_card_by_code(session, c.clock, draft, code)
     except service.CodeRefused as exc:
         await session.commit()  # the failed attempt counts
         return render(
@@ -236,10 +236,7 @@ async def code_submit(
             phone=mask_phone(draft.phone),
             error=exc.message(locale),
         )
-    method = await service.saved_card(session, draft.operator_id, draft.phone)
-    if method is None:
-        raise service.NoSavedCard
-    return await _begin_stay(request, session, c, locale, draft, method.id)
+    return await _begin_stay(request, session, c, locale, draft, method_id)
 
 
 @router.post("/entries/resend-link", response_class=HTMLResponse)

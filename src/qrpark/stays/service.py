@@ -323,6 +323,23 @@ async def check_code(
     row.used_at = clock.now()
 
 
+async def saved_card_by_code(
+    session: AsyncSession, clock: Clock, draft: EntryDraft, code: str
+) -> uuid.UUID:
+    """The saved card a returning driver unlocks with the SMS code sent for ``draft``.
+
+    Raises:
+        CodeRefused: wrong, used, expired or too often tried code (the attempt is counted;
+            commit it).
+        NoSavedCard: the phone's card is gone since the code was sent.
+    """
+    await check_code(session, clock, draft.phone, f"entry:{draft.id}", code)
+    method = await saved_card(session, draft.operator_id, draft.phone)
+    if method is None:
+        raise NoSavedCard
+    return method.id
+
+
 async def create_stay(
     session: AsyncSession,
     clock: Clock,
