@@ -27,7 +27,7 @@ from training.plates.warmstart import load_onnx
 
 from qrpark.plates.decode import constrained
 from qrpark.plates.domain import TOKENS
-from qrpark.plates.preprocess import INPUT_H, INPUT_W
+from qrpark.plates.preprocess import ARRANGE_VERSION, INPUT_H, INPUT_W
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNS = ROOT / "training" / "runs" / "plates"
@@ -99,15 +99,17 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
 
     t0 = time.time()
+    # The cache holds arranged inputs: both the renderer's and the arrangement's version name it.
+    data_tag = f"v{generate.GENERATOR_VERSION}a{ARRANGE_VERSION}"
     train = load_or_build(
-        RUNS / f"train-v{generate.GENERATOR_VERSION}-{args.seed}-{args.train_size}.npz",
+        RUNS / f"train-{data_tag}-{args.seed}-{args.train_size}.npz",
         args.seed,
         0,
         args.train_size,
         args.workers,
     )
     val = load_or_build(
-        RUNS / f"val-v{generate.GENERATOR_VERSION}-{args.seed}-{args.val_size}.npz",
+        RUNS / f"val-{data_tag}-{args.seed}-{args.val_size}.npz",
         args.seed,
         1,
         args.val_size,
@@ -198,6 +200,7 @@ def main() -> None:
         "steps": args.steps,
         "train_size": args.train_size,
         "generator_version": generate.GENERATOR_VERSION,
+        "arrange_version": ARRANGE_VERSION,
         "max_lr": args.lr,
         "init_sha256": init_sha,
         "width": args.width,

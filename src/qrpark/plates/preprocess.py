@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar, cast
 
 import cv2
 import numpy as np
@@ -10,6 +12,9 @@ import numpy.typing as npt
 
 INPUT_H = 32
 INPUT_W = 128
+#: Bumped whenever :func:`arrange` changes what the model sees; a model card records the version
+#: it was trained with (cards without one were trained with version 1, fixed two-line fractions).
+ARRANGE_VERSION = 2
 
 #: Below this width/height ratio a crop is surely a two-line plate, above ``ONE_LINE_MIN`` surely
 #: one line. Plates are 520×110 (one line), 335×170 (two lines) and 335×155 mm (one line of tall
@@ -23,6 +28,7 @@ BOTTOM_START = 0.33
 
 U8Image = npt.NDArray[np.uint8]
 F32 = npt.NDArray[np.float32]
+Img = TypeVar("Img", U8Image, F32)
 
 
 class Layout(StrEnum):
@@ -48,15 +54,134 @@ def candidate_layouts(width: int, height: int) -> list[Layout]:
     return both if ratio < mid else both[::-1]
 
 
-def arrange(grey: U8Image, layout: Layout) -> U8Image:
-    """Resize a grey crop to INPUT_H×INPUT_W; a two-line plate's lines are put side by side."""
+#: Working height for finding the two lines of a plate, and the steepest slant levelled (row
+#: shift per column; 0.2 covers the ±10° a rectified or hand-cut crop keeps).
+SPLIT_H = 48
+MAX_SHEAR = 0.2
+#: The gap between the lines is looked for in this share of the text band's height (the top
+#: line of every two-line format is 30-45 % of the plate).
+GAP_SEARCH = (0.2, 0.62)
+#: The gap's energy must be at most this share of the top line's peak.
+GAP_DIP = 0.85
+#: ...and at most this share of the bottom line's peak.
+GAP_DIP_BOTTOM = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class LineSplit:
+    """Where the two lines of a plate lie in its crop, after levelling it by ``shear``.
+
+    ``top``, ``gap`` and ``bottom`` are rows of the sheared crop: text starts at ``top``, the
+    lines part at ``gap`` and text ends at ``bottom``.
+    """
+
+    shear: float
+    top: int
+    gap: int
+    bottom: int
+
+
+def _shear(image: Img, shear: float, fill: float = 0.0) -> Img:
+    """Shift each column vertically by ``shear`` rows per column, about the centre column."""
+    if shear == 0.0:
+        return image
+    h, w = image.shape[:2]
+    m = np.array([[1.0, 0.0, 0.0], [shear, 1.0, -shear * w / 2.0]], np.float32)
+    out = cv2.warpAffine(
+        image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=fill
+    )
+    return cast(Img, out)
+
+
+def _slant(energy: F32) -> float:
+    """Rows per column by which the text rises to the right, from the offset between the row
+    profiles of the crop's left and right halves (whose centres are half a width apart)."""
+    half = energy.shape[1] // 2
+    left = energy[:, :half].mean(axis=1)
+    right = energy[:, half:].mean(axis=1)
+    left, right = left - left.mean(), right - right.mean()
+    h = len(left)
+    reach = min(h // 3, int(np.ceil(MAX_SHEAR * half)))
+    best_lag, best = 0, -np.inf
+    for lag in range(-reach, reach + 1):
+        a = left[max(0, -lag) : h - max(0, lag)]
+        b = right[max(0, lag) : h - max(0, -lag)]
+        score = float(np.dot(a, b)) / len(a)
+        if score > best + 1e-9 or (abs(score - best) <= 1e-9 and abs(lag) < abs(best_lag)):
+            best_lag, best = lag, score
+    # The right half's text lower by `lag` rows is levelled by lifting it: a negative shear.
+    return float(np.clip(-best_lag / max(half, 1), -MAX_SHEAR, MAX_SHEAR))
+
+
+def find_lines(grey: U8Image) -> LineSplit | None:
+    """Level a two-line plate crop and find its text band and the gap between the lines.
+
+    Character strokes make strong horizontal gradients; a row profile of their energy shows
+    the two lines as two humps. The offset between the left and right halves' profiles gives the
+    slant, which a shear levels. None when the levelled profile has no clear gap (the caller then
+    falls back to fixed fractions).
+    """
+    h, w = grey.shape[:2]
+    if h < 8 or w < 8:
+        return None
+    scale = SPLIT_H / h
+    small = cv2.resize(
+        grey, (max(8, round(w * scale)), SPLIT_H), interpolation=cv2.INTER_AREA
+    ).astype(np.float32)
+    energy = np.abs(cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3))
+    shear = _slant(energy)
+    # Each row is averaged over the pixels the shear kept (its empty corners are not text gaps).
+    kept = _shear(np.ones_like(energy), shear).sum(axis=1)
+    prof = _shear(energy, shear).sum(axis=1) / np.maximum(kept, 1.0)
+    prof = np.convolve(prof, np.ones(3, np.float32) / 3.0, mode="same")
+    peak = float(prof.max())
+    if peak <= 0.0:
+        return None
+    text_rows = np.flatnonzero(prof >= 0.3 * peak)
+    t0, t1 = int(text_rows[0]), int(text_rows[-1]) + 1
+    band = t1 - t0
+    if band < SPLIT_H * 0.25:
+        return None
+    lo, hi = t0 + round(band * GAP_SEARCH[0]), t0 + round(band * GAP_SEARCH[1])
+    window = prof[lo:hi]
+    # The gap is the middle of the lowest stretch (the profile is often flat between the lines).
+    low = np.flatnonzero(window <= float(window.min()) + 0.04 * peak)
+    gap = lo + int(low[len(low) // 2])
+    # A real gap is a dip below the top line's hump (the top line's characters are smaller and
+    # carry less edge energy than the bottom line's, so its hump is the one to compare with),
+    # and well below the bottom line's.
+    top_peak = float(prof[t0:gap].max(initial=0.0))
+    bottom_peak = float(prof[gap:t1].max(initial=0.0))
+    if prof[gap] > GAP_DIP * top_peak or prof[gap] > GAP_DIP_BOTTOM * bottom_peak:
+        return None
+    back = h / SPLIT_H
+    return LineSplit(shear, round(t0 * back), round(gap * back), round(t1 * back))
+
+
+def arrange(grey: U8Image, layout: Layout, version: int = ARRANGE_VERSION) -> U8Image:
+    """Resize a grey crop to INPUT_H×INPUT_W; a two-line plate's lines are put side by side.
+
+    Version 2 levels a two-line crop and cuts it at the gap :func:`find_lines` finds, each line
+    with a small margin, and falls back to fixed fractions of the crop where it finds none;
+    version 1 always uses the fixed fractions.
+    """
+    if version not in (1, 2):
+        raise ValueError(f"unknown arrangement version {version}")
     if layout is Layout.ONE_LINE:
         return np.asarray(
             cv2.resize(grey, (INPUT_W, INPUT_H), interpolation=cv2.INTER_AREA), np.uint8
         )
     h = grey.shape[0]
-    top = grey[: max(1, round(h * TOP_END))]
-    bottom = grey[min(h - 1, round(h * BOTTOM_START)) :]
+    lines = find_lines(grey) if version >= 2 else None
+    if lines is None:
+        top = grey[: max(1, round(h * TOP_END))]
+        bottom = grey[min(h - 1, round(h * BOTTOM_START)) :]
+    else:
+        fill = float(np.median(grey))
+        level = np.asarray(_shear(grey, lines.shear, fill), np.uint8)
+        pad = max(1, round((lines.bottom - lines.top) * 0.06))
+        top = level[max(0, lines.top - pad) : lines.gap + pad]
+        bottom = level[max(0, lines.gap - pad) : min(h, lines.bottom + pad)]
     # The top line is shorter (region and class only): it gets 3/8 of the width.
     top_w = INPUT_W * 3 // 8
     left = cv2.resize(top, (top_w, INPUT_H), interpolation=cv2.INTER_AREA)
@@ -75,7 +200,7 @@ def normalise_contrast(grey: U8Image) -> F32:
     return out
 
 
-def model_input(image: U8Image, layout: Layout) -> F32:
+def model_input(image: U8Image, layout: Layout, version: int = ARRANGE_VERSION) -> F32:
     """(1, INPUT_H, INPUT_W) float32 input for one crop in one layout."""
-    arranged = arrange(to_grey(image), layout)
+    arranged = arrange(to_grey(image), layout, version)
     return normalise_contrast(arranged)[None, :, :]

@@ -25,7 +25,7 @@ from qrpark.plates.domain import (
     parse_korean,
 )
 from qrpark.plates.finder import Candidate, find_plates
-from qrpark.plates.preprocess import Layout, candidate_layouts, model_input
+from qrpark.plates.preprocess import ARRANGE_VERSION, Layout, candidate_layouts, model_input
 
 U8Image = npt.NDArray[np.uint8]
 MODEL_DIR = Path(__file__).resolve().parent / "models"
@@ -144,6 +144,8 @@ class KoreanRecognizer:
     model_path: Path = KR_MODEL
     threads: int = 1
     threshold: float = field(init=False)
+    #: How the model's inputs were arranged in training (:func:`preprocess.arrange`).
+    arrange_version: int = field(init=False)
     _session: Any = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -154,6 +156,12 @@ class KoreanRecognizer:
         if tuple(meta["tokens"]) != TOKENS:
             raise ModelMissingError("the model's vocabulary does not match qrpark.plates.domain")
         self.threshold = float(meta["reject_threshold"])
+        self.arrange_version = int(meta.get("arrange_version", 1))
+        if self.arrange_version > ARRANGE_VERSION:
+            raise ModelMissingError(
+                f"the model wants input arrangement {self.arrange_version}; this qrpark knows "
+                f"up to {ARRANGE_VERSION}"
+            )
         self._session = _session(self.model_path, self.threads)
 
     def log_probs(self, batch: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -164,7 +172,7 @@ class KoreanRecognizer:
         """Best grammar-constrained read of a tight plate crop, trying the plausible layouts."""
         h, w = crop.shape[:2]
         layouts = candidate_layouts(w, h)
-        batch = np.stack([model_input(crop, lay) for lay in layouts])
+        batch = np.stack([model_input(crop, lay, self.arrange_version) for lay in layouts])
         lps = self.log_probs(batch)
         # Cheap greedy reads first: a layout whose unconstrained best path already scores below
         # a valid read of another layout cannot win, so its constrained search is skipped.

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from qrpark.plates import preprocess
+from qrpark.plates.preprocess import Layout, arrange, find_lines
+from qrpark.plates.reader import KoreanRecognizer, ModelMissingError
+from tests.plates.conftest import MODEL
+
+
+def two_line_plate(top: str = "12", bottom: str = "3456") -> tuple[np.ndarray, int, int]:
+    """A white two-line plate with a loose margin; returns it and the rows where the top line's
+    ink ends and the bottom line's begins."""
+    img = np.full((150, 240), 255, np.uint8)
+    cv2.putText(img, top, (85, 52), cv2.FONT_HERSHEY_SIMPLEX, 1.3, 0, 4)
+    cv2.putText(img, bottom, (20, 125), cv2.FONT_HERSHEY_SIMPLEX, 2.4, 0, 7)
+    canvas = np.full((190, 260), 90, np.uint8)
+    canvas[20:170, 10:250] = img
+    ink = np.flatnonzero((canvas < 60).any(axis=1))
+    gaps = np.flatnonzero(np.diff(ink) > 1)
+    assert len(gaps) == 1, "the test plate must have exactly two ink bands"
+    return canvas, int(ink[gaps[0]]), int(ink[gaps[0] + 1])
+
+
+def test_find_lines_cuts_between_the_two_lines() -> None:
+    plate, top_end, bottom_start = two_line_plate()
+    lines = find_lines(plate)
+    assert lines is not None
+    assert lines.shear == 0.0
+    assert top_end <= lines.gap <= bottom_start
+    assert lines.top < top_end
+    assert lines.bottom > bottom_start
+
+
+def test_find_lines_levels_a_sheared_plate() -> None:
+    plate, top_end, bottom_start = two_line_plate()
+    slanted = np.asarray(preprocess._shear(plate, 0.1, fill=90.0), np.uint8)
+    lines = find_lines(slanted)
+    assert lines is not None
+    # Shearing back by the found amount undoes the slant (to one step of the search).
+    assert lines.shear == pytest.approx(-0.1, abs=0.05)
+    assert top_end - 4 <= lines.gap <= bottom_start + 4
+
+
+def test_find_lines_gives_up_without_two_lines() -> None:
+    assert find_lines(np.full((60, 120), 128, np.uint8)) is None
+    assert find_lines(np.full((5, 5), 128, np.uint8)) is None
+    noise = np.random.default_rng(3).integers(0, 255, (60, 120)).astype(np.uint8)
+    assert find_lines(noise) is None
+
+
+def test_arrangement_versions() -> None:
+    plate, _, _ = two_line_plate()
+    v1 = arrange(plate, Layout.TWO_LINE, version=1)
+    v2 = arrange(plate, Layout.TWO_LINE, version=2)
+    assert v1.shape == v2.shape == (preprocess.INPUT_H, preprocess.INPUT_W)
+    assert not np.array_equal(v1, v2)
+    # Version 2's top half is the band from the text's top to the gap, with a small margin.
+    lines = find_lines(plate)
+    assert lines is not None
+    pad = max(1, round((lines.bottom - lines.top) * 0.06))
+    top = plate[lines.top - pad : lines.gap + pad]
+    left = preprocess.INPUT_W * 3 // 8
+    expected = cv2.resize(top, (left, preprocess.INPUT_H), interpolation=cv2.INTER_AREA)
+    assert np.array_equal(v2[:, :left], expected)
+    one = np.full((40, 200), 200, np.uint8)
+    assert np.array_equal(arrange(one, Layout.ONE_LINE, 1), arrange(one, Layout.ONE_LINE, 2))
+    with pytest.raises(ValueError, match="arrangement version"):
+        arrange(plate, Layout.TWO_LINE, version=7)
+
+
+def _model_copy(tmp_path: Path, **card: object) -> Path:
+    path = tmp_path / MODEL.name
+    shutil.copy(MODEL, path)
+    meta = json.loads(MODEL.with_suffix(".json").read_text(encoding="utf-8"))
+    for key, value in card.items():
+        if value is None:
+            meta.pop(key, None)
+        else:
+            meta[key] = value
+    path.with_suffix(".json").write_text(json.dumps(meta), encoding="utf-8")
+    return path
+
+
+def test_recogniser_feeds_a_model_the_arrangement_it_was_trained_on(tmp_path: Path) -> None:
+    old = KoreanRecognizer(model_path=_model_copy(tmp_path, arrange_version=None))
+    assert old.arrange_version == 1
+    current = KoreanRecognizer(model_path=_model_copy(tmp_path, arrange_version=2))
+    assert current.arrange_version == 2
+    with pytest.raises(ModelMissingError, match="arrangement 3"):
+        KoreanRecognizer(model_path=_model_copy(tmp_path, arrange_version=3))
