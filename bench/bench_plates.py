@@ -183,8 +183,8 @@ def _kr_crops(base: Path) -> list[str]:
         )
     lines += [
         "",
-        f"Reject threshold {kr.threshold:.2f} (calibrated on synthetic validation "
-        "data only). `wrong` = accepted but not exact.",
+        f"Reject threshold {kr.threshold:.3f} (calibrated on synthetic crops only, read as the "
+        "product reads them). `wrong` = accepted but not exact.",
         *notes,
         "",
     ]

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+from training.plates import calibrate
+
+from tests.plates.conftest import MODEL
+
+
+def test_threshold_is_the_lowest_that_keeps_wrong_reads_rare() -> None:
+    # 100 reads: confidences 0.00-0.99; the wrong ones are the 0.50-0.59 and 0.95 reads.
+    conf = np.arange(100) / 100.0
+    correct = np.ones(100, bool)
+    correct[50:60] = False
+    correct[95] = False
+    # At 0.59 two wrong reads (0.59, 0.95) among 41 accepted are 4.9 % (at 0.585, still 2 of 41:
+    # the grid's step is 0.005, and 0.585 accepts the same reads, so it is the answer); a 1 %
+    # target needs the cut above 0.95.
+    assert calibrate.threshold_for(correct, conf, target=0.05) == 0.585
+    assert calibrate.threshold_for(correct, conf, target=0.01) == 0.955
+    # Nothing good enough anywhere: the top of the grid.
+    assert calibrate.threshold_for(np.zeros(100, bool), conf, target=0.01) == 0.995
+
+
+def test_calibration_reads_like_the_product_and_writes_the_card(
+    tmp_path: Path, fonts: list[tuple[str, int]]
+) -> None:
+    model = tmp_path / MODEL.name
+    shutil.copy(MODEL, model)
+    shutil.copy(MODEL.with_suffix(".json"), model.with_suffix(".json"))
+    figures = calibrate.calibrate_card(model, seed=5, n=40, workers=1)
+    card = json.loads(model.with_suffix(".json").read_text(encoding="utf-8"))
+    assert card["reject_threshold"] == figures["reject_threshold"]
+    assert card["calibration"]["reads"] == 40
+    assert card["calibration"]["split"] == calibrate.SPLIT
+    # The shipped model reads most synthetic crops; a broken read path would not.
+    assert card["calibration"]["exact"] > 0.5
+    # Same seed, same reads.
+    again = calibrate.product_reads(model, seed=5, n=40, workers=1)
+    first = calibrate.product_reads(model, seed=5, n=40, workers=1)
+    assert np.array_equal(again[0], first[0])
+    assert np.allclose(again[1], first[1])

@@ -1,0 +1,112 @@
+"""Calibrate a recogniser's reject threshold on synthetic crops read the way the product reads them.
+
+    python -m training.plates.calibrate --model src/qrpark/plates/models/kr_plate_crnn.onnx \\
+        --seed 20261127
+
+N fresh synthetic crops (split 2 of the seed: neither its training nor its validation split) are
+read by ``KoreanRecognizer.read_crop``, as ``qrpark plates read --crop`` reads a crop: the layouts
+the product tries, the model card's input arrangement, the grammar-constrained decoder. The
+threshold is the lowest confidence, in steps of 0.005, at which at most ``TARGET_WRONG_RATE`` of
+the accepted reads are wrong. The result is written into the model card. Real photos are never
+used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+from pathlib import Path
+
+import numpy as np
+from training.plates import generate
+
+from qrpark.plates.reader import KoreanRecognizer
+
+#: Highest share of wrong reads allowed among accepted synthetic reads.
+TARGET_WRONG_RATE = 0.01
+#: The calibration crops are this split of the seed (0 trains, 1 validates).
+SPLIT = 2
+CHUNK = 500
+STEP = 0.005
+
+
+def threshold_for(
+    correct: np.ndarray, conf: np.ndarray, target: float = TARGET_WRONG_RATE
+) -> float:
+    """Lowest threshold on the STEP grid whose accepted reads are wrong at most ``target`` of the
+    time (the top of the grid when none is)."""
+    grid = np.round(np.arange(0.0, 1.0, STEP), 3)
+    for thr in grid:
+        accepted = conf >= thr
+        if not accepted.any():
+            break
+        if 1.0 - correct[accepted].mean() <= target:
+            return float(thr)
+    return float(grid[-1])
+
+
+def _read_chunk(args: tuple[str, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    model, seed, chunk, count = args
+    recogniser = KoreanRecognizer(model_path=Path(model))
+    rng = np.random.default_rng([seed, SPLIT, chunk])
+    fonts = generate.available_fonts()
+    correct = np.zeros(count, bool)
+    conf = np.zeros(count, np.float64)
+    for i in range(count):
+        s = generate.sample(rng, fonts)
+        decoded, _ = recogniser.read_crop(s.image)
+        correct[i] = decoded.valid and decoded.text == s.text
+        conf[i] = decoded.confidence if decoded.valid else 0.0
+    return correct, conf
+
+
+def product_reads(model: Path, seed: int, n: int, workers: int) -> tuple[np.ndarray, np.ndarray]:
+    """(right?, confidence) for ``n`` synthetic crops of split 2, read as the product reads."""
+    jobs = [
+        (str(model), seed, c, min(CHUNK, n - c * CHUNK)) for c in range((n + CHUNK - 1) // CHUNK)
+    ]
+    if workers > 1:
+        with mp.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_read_chunk, jobs)
+    else:
+        parts = [_read_chunk(j) for j in jobs]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def calibrate_card(model: Path, seed: int, n: int, workers: int) -> dict[str, object]:
+    """Calibrate ``model`` and write the threshold and its figures into its card."""
+    correct, conf = product_reads(model, seed, n, workers)
+    threshold = threshold_for(correct, conf)
+    accepted = conf >= threshold
+    figures: dict[str, object] = {
+        "reads": int(n),
+        "seed": seed,
+        "split": SPLIT,
+        "target_wrong_rate": TARGET_WRONG_RATE,
+        "exact": round(float(correct.mean()), 4),
+        "accepted": round(float(accepted.mean()), 4),
+        "wrong_among_accepted": round(float(1.0 - correct[accepted].mean()), 4)
+        if accepted.any()
+        else None,
+    }
+    card_path = model.with_suffix(".json")
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    card["reject_threshold"] = threshold
+    card["calibration"] = figures
+    card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return {"reject_threshold": threshold, **figures}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--model", type=Path, required=True, help="ONNX file with its card beside it")
+    ap.add_argument("--seed", type=int, required=True)
+    ap.add_argument("--n", type=int, default=12_000)
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    print(json.dumps(calibrate_card(args.model, args.seed, args.n, args.workers)))
+
+
+if __name__ == "__main__":
+    main()
