@@ -93,5 +93,6 @@ def test_recogniser_feeds_a_model_the_arrangement_it_was_trained_on(tmp_path: Pa
     assert old.arrange_version == 1
     current = KoreanRecognizer(model_path=_model_copy(tmp_path, arrange_version=2))
     assert current.arrange_version == 2
-    with pytest.raises(ModelMissingError, match="arrangement 3"):
-        KoreanRecognizer(model_path=_model_copy(tmp_path, arrange_version=3))
+    for unknown in (0, 3):
+        with pytest.raises(ModelMissingError, match=f"arrangement {unknown}"):
+            KoreanRecognizer(model_path=_model_copy(tmp_path, arrange_version=unknown))

@@ -157,10 +157,10 @@ class KoreanRecognizer:
             raise ModelMissingError("the model's vocabulary does not match qrpark.plates.domain")
         self.threshold = float(meta["reject_threshold"])
         self.arrange_version = int(meta.get("arrange_version", 1))
-        if self.arrange_version > ARRANGE_VERSION:
+        if not 1 <= self.arrange_version <= ARRANGE_VERSION:
             raise ModelMissingError(
                 f"the model wants input arrangement {self.arrange_version}; this qrpark knows "
-                f"up to {ARRANGE_VERSION}"
+                f"1 to {ARRANGE_VERSION}"
             )
         self._session = _session(self.model_path, self.threads)
 
