@@ -73,7 +73,9 @@ def main() -> None:
     ap.add_argument("--width", type=int, default=48)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--workers", type=int, default=2, help="processes rendering the data")
+    ap.add_argument(
+        "--workers", type=int, default=2, help="processes rendering the data and calibrating"
+    )
     ap.add_argument(
         "--calibration-size",
         type=int,
