@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing as mp
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 from training.plates import generate
+from training.plates.dataset import map_chunks
 
 from qrpark.plates.reader import KoreanRecognizer
 
@@ -27,7 +28,6 @@ from qrpark.plates.reader import KoreanRecognizer
 TARGET_WRONG_RATE = 0.01
 #: The calibration crops are this split of the seed (0 trains, 1 validates).
 SPLIT = 2
-CHUNK = 500
 STEP = 0.005
 
 
@@ -46,10 +46,10 @@ def threshold_for(
     return float(grid[-1])
 
 
-def _read_chunk(args: tuple[str, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
-    model, seed, chunk, count = args
+def _read_chunk(model: str, job: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    seed, split, chunk, count = job
     recogniser = KoreanRecognizer(model_path=Path(model))
-    rng = np.random.default_rng([seed, SPLIT, chunk])
+    rng = np.random.default_rng([seed, split, chunk])
     fonts = generate.available_fonts()
     correct = np.zeros(count, bool)
     conf = np.zeros(count, np.float64)
@@ -63,14 +63,7 @@ def _read_chunk(args: tuple[str, int, int, int]) -> tuple[np.ndarray, np.ndarray
 
 def product_reads(model: Path, seed: int, n: int, workers: int) -> tuple[np.ndarray, np.ndarray]:
     """(right?, confidence) for ``n`` synthetic crops of split 2, read as the product reads."""
-    jobs = [
-        (str(model), seed, c, min(CHUNK, n - c * CHUNK)) for c in range((n + CHUNK - 1) // CHUNK)
-    ]
-    if workers > 1:
-        with mp.get_context("fork").Pool(workers) as pool:
-            parts = pool.map(_read_chunk, jobs)
-    else:
-        parts = [_read_chunk(j) for j in jobs]
+    parts = map_chunks(partial(_read_chunk, str(model)), seed, SPLIT, n, workers)
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 

@@ -7,7 +7,9 @@ depend on how many worker processes rendered them.
 from __future__ import annotations
 
 import multiprocessing as mp
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from training.plates import generate
@@ -16,6 +18,7 @@ from qrpark.plates.domain import TOKEN_INDEX, tokenize
 from qrpark.plates.preprocess import INPUT_H, INPUT_W, Layout, arrange, to_grey
 
 CHUNK = 500
+T = TypeVar("T")
 MAX_LABEL = 10
 #: Share of samples shown in the wrong layout with an empty target, so that reading a one-line
 #: plate as two lines (or the reverse) scores low and the layout choice can rely on the score.
@@ -42,13 +45,20 @@ def render_chunk(args: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarra
     return images, labels, lengths
 
 
-def build(seed: int, split: int, n: int, workers: int) -> dict[str, np.ndarray]:
+def map_chunks(
+    fn: Callable[[tuple[int, int, int, int]], T], seed: int, split: int, n: int, workers: int
+) -> list[T]:
+    """``fn((seed, split, chunk, count))`` for each chunk of ``n`` samples, in chunk order, in
+    ``workers`` forked processes (or in this one)."""
     jobs = [(seed, split, c, min(CHUNK, n - c * CHUNK)) for c in range((n + CHUNK - 1) // CHUNK)]
     if workers > 1:
         with mp.get_context("fork").Pool(workers) as pool:
-            parts = pool.map(render_chunk, jobs)
-    else:
-        parts = [render_chunk(j) for j in jobs]
+            return pool.map(fn, jobs)
+    return [fn(j) for j in jobs]
+
+
+def build(seed: int, split: int, n: int, workers: int) -> dict[str, np.ndarray]:
+    parts = map_chunks(render_chunk, seed, split, n, workers)
     return {
         "images": np.concatenate([p[0] for p in parts]),
         "labels": np.concatenate([p[1] for p in parts]),
