@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +10,21 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL = REPO / "src" / "qrpark" / "plates" / "models" / "kr_plate_crnn.onnx"
+
+
+def model_copy(tmp_path: Path, **card: object) -> Path:
+    """A copy of the shipped recogniser in ``tmp_path``, its card changed by ``card`` (a None
+    value removes the key)."""
+    path = tmp_path / MODEL.name
+    shutil.copy(MODEL, path)
+    meta = json.loads(MODEL.with_suffix(".json").read_text(encoding="utf-8"))
+    for key, value in card.items():
+        if value is None:
+            meta.pop(key, None)
+        else:
+            meta[key] = value
+    path.with_suffix(".json").write_text(json.dumps(meta), encoding="utf-8")
+    return path
 
 
 def shared_data() -> Path:

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
 from training.plates import calibrate
 
-from tests.plates.conftest import MODEL
+from tests.plates.conftest import model_copy
 
 
 def test_threshold_is_the_lowest_that_keeps_wrong_reads_rare() -> None:
@@ -28,9 +27,7 @@ def test_threshold_is_the_lowest_that_keeps_wrong_reads_rare() -> None:
 def test_calibration_reads_like_the_product_and_writes_the_card(
     tmp_path: Path, fonts: list[tuple[str, int]]
 ) -> None:
-    model = tmp_path / MODEL.name
-    shutil.copy(MODEL, model)
-    shutil.copy(MODEL.with_suffix(".json"), model.with_suffix(".json"))
+    model = model_copy(tmp_path)
     figures = calibrate.calibrate_card(model, seed=5, n=40, workers=1)
     card = json.loads(model.with_suffix(".json").read_text(encoding="utf-8"))
     assert card["reject_threshold"] == figures["reject_threshold"]

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
 import cv2
@@ -11,7 +9,7 @@ import pytest
 from qrpark.plates import preprocess
 from qrpark.plates.preprocess import Layout, arrange, find_lines
 from qrpark.plates.reader import KoreanRecognizer, ModelMissingError
-from tests.plates.conftest import MODEL
+from tests.plates.conftest import model_copy
 
 
 def two_line_plate(top: str = "12", bottom: str = "3456") -> tuple[np.ndarray, int, int]:
@@ -75,24 +73,11 @@ def test_arrangement_versions() -> None:
         arrange(plate, Layout.TWO_LINE, version=7)
 
 
-def _model_copy(tmp_path: Path, **card: object) -> Path:
-    path = tmp_path / MODEL.name
-    shutil.copy(MODEL, path)
-    meta = json.loads(MODEL.with_suffix(".json").read_text(encoding="utf-8"))
-    for key, value in card.items():
-        if value is None:
-            meta.pop(key, None)
-        else:
-            meta[key] = value
-    path.with_suffix(".json").write_text(json.dumps(meta), encoding="utf-8")
-    return path
-
-
 def test_recogniser_feeds_a_model_the_arrangement_it_was_trained_on(tmp_path: Path) -> None:
-    old = KoreanRecognizer(model_path=_model_copy(tmp_path, arrange_version=None))
+    old = KoreanRecognizer(model_path=model_copy(tmp_path, arrange_version=None))
     assert old.arrange_version == 1
-    current = KoreanRecognizer(model_path=_model_copy(tmp_path, arrange_version=2))
+    current = KoreanRecognizer(model_path=model_copy(tmp_path, arrange_version=2))
     assert current.arrange_version == 2
     for unknown in (0, 3):
         with pytest.raises(ModelMissingError, match=f"arrangement {unknown}"):
-            KoreanRecognizer(model_path=_model_copy(tmp_path, arrange_version=unknown))
+            KoreanRecognizer(model_path=model_copy(tmp_path, arrange_version=unknown))
