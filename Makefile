@@ -67,11 +67,11 @@ train-occupancy: $(TRAIN_STAMP) ## Retrain the occupancy CNN from synthetic patc
 	nice -n 10 $(BIN)/python -m training.occupancy.train --seed 7 --width 1.5 --out src/qrpark/occupancy/models/occupancy.onnx
 
 PLATES_SEED ?= 20261124
-PLATE_FONTS := fonts-nanum fonts-nanum-extra fonts-noto-cjk
+PLATE_FONTS := fonts-nanum fonts-nanum-extra fonts-noto-cjk fonts-liberation fonts-dejavu-extra
 
 .PHONY: train-plates
 train-plates: $(TRAIN_STAMP) ## Retrain the Korean plate recogniser from scratch on the CPU (seeded, ~40 min)
-	@test -f /usr/share/fonts/truetype/nanum/NanumSquareB.ttf || { \
+	@test -f /usr/share/fonts/truetype/nanum/NanumSquareB.ttf -a -f /usr/share/fonts/truetype/liberation/LiberationSansNarrow-Bold.ttf -a -f /usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf || { \
 		echo "installing Hangul fonts: $(PLATE_FONTS)"; \
 		if [ "$$(id -u)" -eq 0 ]; then apt-get install -y $(PLATE_FONTS); \
 		else sudo apt-get install -y $(PLATE_FONTS); fi; }

@@ -4,9 +4,13 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
+
+if TYPE_CHECKING:
+    from training.plates.generate import Typefaces
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL = REPO / "src" / "qrpark" / "plates" / "models" / "kr_plate_crnn.onnx"
@@ -32,7 +36,7 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
-def fonts() -> list[tuple[str, int]]:
+def fonts() -> Typefaces:
     from training.plates import generate
 
     try:

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from training.plates import calibrate
+from training.plates import calibrate, generate
 
 from tests.plates.conftest import model_copy
 
@@ -25,7 +25,7 @@ def test_threshold_is_the_lowest_that_keeps_wrong_reads_rare() -> None:
 
 
 def test_calibration_reads_like_the_product_and_writes_the_card(
-    tmp_path: Path, fonts: list[tuple[str, int]]
+    tmp_path: Path, fonts: generate.Typefaces
 ) -> None:
     model = model_copy(tmp_path)
     figures = calibrate.calibrate_card(model, seed=5, n=40, workers=1)
@@ -38,5 +38,26 @@ def test_calibration_reads_like_the_product_and_writes_the_card(
     # Same seed, same reads.
     again = calibrate.product_reads(model, seed=5, n=40, workers=1)
     first = calibrate.product_reads(model, seed=5, n=40, workers=1)
-    assert np.array_equal(again[0], first[0])
-    assert np.allclose(again[1], first[1])
+    assert np.array_equal(again.correct, first.correct)
+    assert np.allclose(again.conf, first.conf)
+    assert again.two_line.any()
+    assert not again.two_line.all()
+
+
+def test_synthetic_check_scores_held_out_typefaces(
+    tmp_path: Path, fonts: generate.Typefaces
+) -> None:
+    from training.plates import check
+
+    model = model_copy(tmp_path)
+    result = check.score(model, seed=3, n=30, workers=1, faces=check.faces_for("held-out"))
+    assert result["n"] == 30
+    # A typeface the model never saw is harder, but still mostly read.
+    assert result["exact"] > 0.4
+    assert 0.0 <= result["accepted"] <= 1.0
+    assert (
+        result["reject_threshold"]
+        == json.loads(model.with_suffix(".json").read_text(encoding="utf-8"))["reject_threshold"]
+    )
+    # The check's crops are not the calibration's.
+    assert check.SPLIT != calibrate.SPLIT

@@ -21,7 +21,7 @@ def _flat(output: str) -> str:
 
 
 @pytest.fixture
-def plate_files(tmp_path: Path, fonts: list[tuple[str, int]]) -> list[tuple[Path, str]]:
+def plate_files(tmp_path: Path, fonts: generate.Typefaces) -> list[tuple[Path, str]]:
     rng = np.random.default_rng(77)
     out = []
     for i, kind in enumerate(["white7", "white8", "green2_region"]):

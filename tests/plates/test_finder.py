@@ -13,7 +13,7 @@ def _quad_box(quad: np.ndarray) -> tuple[int, int, int, int]:
     return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
 
 
-def test_finder_locates_a_plate_composited_onto_a_scene(fonts: list[tuple[str, int]]) -> None:
+def test_finder_locates_a_plate_composited_onto_a_scene(fonts: generate.Typefaces) -> None:
     hits = 0
     for seed in range(5):
         image, _text, quad = generate.scene(np.random.default_rng(seed), fonts)
@@ -24,7 +24,7 @@ def test_finder_locates_a_plate_composited_onto_a_scene(fonts: list[tuple[str, i
 
 
 def test_finder_and_reader_read_the_scene_plate(
-    fonts: list[tuple[str, int]], reader_kr: PlateReader
+    fonts: generate.Typefaces, reader_kr: PlateReader
 ) -> None:
     right = 0
     for seed in range(5):

@@ -9,7 +9,7 @@ from qrpark.plates.reader import PlateReader
 
 
 def test_model_reads_clean_synthetic_plates(
-    fonts: list[tuple[str, int]], reader_kr: PlateReader
+    fonts: generate.Typefaces, reader_kr: PlateReader
 ) -> None:
     rng = np.random.default_rng(2024)
     kinds = list(generate.KINDS)

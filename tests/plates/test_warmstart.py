@@ -13,6 +13,7 @@ def test_the_network_rebuilt_from_onnx_computes_what_the_onnx_file_computes() ->
     pytest.importorskip("onnx", reason="needs the train extra (make train-plates)")
     import onnxruntime as ort
     from training.plates.dataset import render_chunk
+    from training.plates.generate import GENERATOR_VERSION
     from training.plates.model import PlateCRNN
     from training.plates.train import to_input
     from training.plates.warmstart import load_onnx
@@ -20,7 +21,7 @@ def test_the_network_rebuilt_from_onnx_computes_what_the_onnx_file_computes() ->
     from qrpark.plates.domain import TOKENS
 
     torch.set_num_threads(1)
-    images, _, _ = render_chunk((11, 0, 0, 160))
+    images, _, _ = render_chunk(GENERATOR_VERSION, (11, 0, 0, 160))
     x = to_input(images)
     model = PlateCRNN(len(TOKENS), 48)
     load_onnx(model, MODEL, x[:128])

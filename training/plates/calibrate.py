@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import numpy as np
 from training.plates import generate
 from training.plates.dataset import map_chunks
 
+from qrpark.plates.preprocess import Layout
 from qrpark.plates.reader import KoreanRecognizer
 
 #: Highest share of wrong reads allowed among accepted synthetic reads.
@@ -46,30 +48,61 @@ def threshold_for(
     return float(grid[-1])
 
 
-def _read_chunk(model: str, job: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class Reads:
+    """Per crop: read right?, the read's confidence (0 when invalid) and the crop's layout."""
+
+    correct: np.ndarray
+    conf: np.ndarray
+    two_line: np.ndarray
+
+
+def _read_chunk(
+    model: str, faces: generate.Typefaces, job: tuple[int, int, int, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     seed, split, chunk, count = job
     recogniser = KoreanRecognizer(model_path=Path(model))
     rng = np.random.default_rng([seed, split, chunk])
-    fonts = generate.available_fonts()
     correct = np.zeros(count, bool)
     conf = np.zeros(count, np.float64)
+    two_line = np.zeros(count, bool)
     for i in range(count):
-        s = generate.sample(rng, fonts)
+        s = generate.sample(rng, faces)
         decoded, _ = recogniser.read_crop(s.image)
         correct[i] = decoded.valid and decoded.text == s.text
         conf[i] = decoded.confidence if decoded.valid else 0.0
-    return correct, conf
+        two_line[i] = s.layout is Layout.TWO_LINE
+    return correct, conf, two_line
 
 
-def product_reads(model: Path, seed: int, n: int, workers: int) -> tuple[np.ndarray, np.ndarray]:
-    """(right?, confidence) for ``n`` synthetic crops of split 2, read as the product reads."""
-    parts = map_chunks(partial(_read_chunk, str(model)), seed, SPLIT, n, workers)
-    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+def card_generator_version(model: Path) -> int:
+    """The generator version ``model`` was trained on, from its card (2 when the card is older)."""
+    card = json.loads(model.with_suffix(".json").read_text(encoding="utf-8"))
+    return int(card.get("generator_version", 2))
+
+
+def product_reads(
+    model: Path,
+    seed: int,
+    n: int,
+    workers: int,
+    faces: generate.Typefaces | None = None,
+    split: int = SPLIT,
+) -> Reads:
+    """``n`` synthetic crops of ``split`` (by default the faces of the generator version the
+    model was trained on), read as the product reads them."""
+    if faces is None:
+        faces = generate.typefaces(card_generator_version(model), strict=True)
+    parts = map_chunks(
+        partial(_read_chunk, str(model), faces), seed, split, n, workers, f"reading split {split}"
+    )
+    return Reads(*(np.concatenate([p[k] for p in parts]) for k in range(3)))
 
 
 def calibrate_card(model: Path, seed: int, n: int, workers: int) -> dict[str, object]:
     """Calibrate ``model`` and write the threshold and its figures into its card."""
-    correct, conf = product_reads(model, seed, n, workers)
+    reads = product_reads(model, seed, n, workers)
+    correct, conf = reads.correct, reads.conf
     threshold = threshold_for(correct, conf)
     accepted = conf >= threshold
     figures: dict[str, object] = {

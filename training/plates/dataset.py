@@ -6,12 +6,16 @@ depend on how many worker processes rendered them.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
+from rich.console import Console
+from rich.progress import Progress
 from training.plates import generate
 
 from qrpark.plates.domain import TOKEN_INDEX, tokenize
@@ -25,10 +29,12 @@ MAX_LABEL = 10
 WRONG_LAYOUT = 0.10
 
 
-def render_chunk(args: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def render_chunk(
+    version: int, args: tuple[int, int, int, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     seed, split, chunk, count = args
     rng = np.random.default_rng([seed, split, chunk])
-    fonts = generate.available_fonts()
+    fonts = generate.typefaces(version, strict=True)
     images = np.zeros((count, INPUT_H, INPUT_W), np.uint8)
     labels = np.zeros((count, MAX_LABEL), np.int16)
     lengths = np.zeros(count, np.int16)
@@ -46,19 +52,43 @@ def render_chunk(args: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarra
 
 
 def map_chunks(
-    fn: Callable[[tuple[int, int, int, int]], T], seed: int, split: int, n: int, workers: int
+    fn: Callable[[tuple[int, int, int, int]], T],
+    seed: int,
+    split: int,
+    n: int,
+    workers: int,
+    label: str | None = None,
 ) -> list[T]:
     """``fn((seed, split, chunk, count))`` for each chunk of ``n`` samples, in chunk order, in
-    ``workers`` forked processes (or in this one)."""
+    ``workers`` forked processes (or in this one); with a ``label``, a progress bar on stderr
+    (a line per tenth of the work when stderr is not a terminal)."""
     jobs = [(seed, split, c, min(CHUNK, n - c * CHUNK)) for c in range((n + CHUNK - 1) // CHUNK)]
-    if workers > 1:
-        with mp.get_context("fork").Pool(workers) as pool:
-            return pool.map(fn, jobs)
-    return [fn(j) for j in jobs]
+    with contextlib.ExitStack() as stack:
+        results: Iterator[T]
+        if workers > 1:
+            pool = stack.enter_context(mp.get_context("fork").Pool(workers))
+            results = pool.imap(fn, jobs)
+        else:
+            results = map(fn, jobs)
+        if label is None:
+            return list(results)
+        progress = stack.enter_context(Progress(console=Console(stderr=True)))
+        task = progress.add_task(label, total=n)
+        out: list[T] = []
+        for (_, _, _, count), result in zip(jobs, results, strict=True):
+            out.append(result)
+            progress.advance(task, count)
+            if not progress.console.is_terminal and len(out) % max(1, len(jobs) // 10) == 0:
+                progress.console.print(f"{label}: {sum(j[3] for j in jobs[: len(out)])}/{n}")
+        return out
 
 
-def build(seed: int, split: int, n: int, workers: int) -> dict[str, np.ndarray]:
-    parts = map_chunks(render_chunk, seed, split, n, workers)
+def build(
+    seed: int, split: int, n: int, workers: int, version: int = generate.GENERATOR_VERSION
+) -> dict[str, np.ndarray]:
+    parts = map_chunks(
+        partial(render_chunk, version), seed, split, n, workers, f"rendering split {split}"
+    )
     return {
         "images": np.concatenate([p[0] for p in parts]),
         "labels": np.concatenate([p[1] for p in parts]),
@@ -66,11 +96,18 @@ def build(seed: int, split: int, n: int, workers: int) -> dict[str, np.ndarray]:
     }
 
 
-def load_or_build(path: Path, seed: int, split: int, n: int, workers: int) -> dict[str, np.ndarray]:
+def load_or_build(
+    path: Path,
+    seed: int,
+    split: int,
+    n: int,
+    workers: int,
+    version: int = generate.GENERATOR_VERSION,
+) -> dict[str, np.ndarray]:
     if path.exists():
         with np.load(path) as z:
             return {k: z[k] for k in z.files}
-    data = build(seed, split, n, workers)
+    data = build(seed, split, n, workers, version)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(path, **data)
     return data

@@ -25,15 +25,64 @@ from qrpark.plates.domain import (
 )
 from qrpark.plates.preprocess import Layout
 
-FONT_CANDIDATES: tuple[tuple[str, int], ...] = (
-    ("/usr/share/fonts/truetype/nanum/NanumSquareB.ttf", 0),
-    ("/usr/share/fonts/truetype/nanum/NanumSquareEB.ttf", 0),
-    ("/usr/share/fonts/truetype/nanum/NanumSquare_acB.ttf", 0),
-    ("/usr/share/fonts/truetype/nanum/NanumGothicBold.ttf", 0),
-    ("/usr/share/fonts/truetype/nanum/NanumBarunGothicBold.ttf", 0),
-    ("/usr/share/fonts/truetype/nanum/NanumSquareRoundB.ttf", 0),
-    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", 1),
+Font = tuple[str, int]  # (file, face index inside a collection)
+
+NANUM = "/usr/share/fonts/truetype/nanum/"
+NOTO = "/usr/share/fonts/opentype/noto/"
+LIBERATION = "/usr/share/fonts/truetype/liberation/"
+DEJAVU = "/usr/share/fonts/truetype/dejavu/"
+
+#: Hangul faces of generator version 2 (their own digits too).
+FONTS_V2: tuple[Font, ...] = (
+    (NANUM + "NanumSquareB.ttf", 0),
+    (NANUM + "NanumSquareEB.ttf", 0),
+    (NANUM + "NanumSquare_acB.ttf", 0),
+    (NANUM + "NanumGothicBold.ttf", 0),
+    (NANUM + "NanumBarunGothicBold.ttf", 0),
+    (NANUM + "NanumSquareRoundB.ttf", 0),
+    (NOTO + "NotoSansCJK-Bold.ttc", 1),
 )
+#: Version 3 adds other weights of the same families...
+FONTS_V3: tuple[Font, ...] = (
+    *FONTS_V2,
+    (NANUM + "NanumSquare_acEB.ttf", 0),
+    (NANUM + "NanumSquareR.ttf", 0),
+    (NANUM + "NanumBarunGothic.ttf", 0),
+    (NOTO + "NotoSansCJK-Regular.ttc", 1),
+)
+#: ...and, on half of the plates, digits from another face: narrow and plain Latin grotesques
+#: (the plate typeface's digits are a narrow grotesque that no Debian font is) or another
+#: Hangul face's.
+DIGIT_FONTS_V3: tuple[Font, ...] = (
+    (LIBERATION + "LiberationSansNarrow-Bold.ttf", 0),
+    (LIBERATION + "LiberationSans-Bold.ttf", 0),
+    (LIBERATION + "LiberationSansNarrow-Regular.ttf", 0),
+    *FONTS_V3,
+)
+#: Faces no generator version trains on: the typeface-shift check (``training.plates.typeface``)
+#: renders with these only, to measure how a model copes with a typeface it has never seen.
+HELD_OUT_FONTS: tuple[Font, ...] = (
+    (NANUM + "NanumGothicExtraBold.ttf", 0),
+    (NANUM + "NanumSquareRoundEB.ttf", 0),
+)
+HELD_OUT_DIGIT_FONTS: tuple[Font, ...] = (
+    (DEJAVU + "DejaVuSansCondensed-Bold.ttf", 0),
+    (DEJAVU + "DejaVuSans-Bold.ttf", 0),
+    *HELD_OUT_FONTS,
+)
+
+
+@dataclass(frozen=True)
+class Typefaces:
+    """The faces plates are drawn with: each plate takes one Hangul face and, with chance
+    ``mixed_digits``, its digits from one of ``digits`` instead of that face; with chance
+    ``bent`` every glyph of the plate is bent a little (``bend``)."""
+
+    hangul: tuple[Font, ...]
+    digits: tuple[Font, ...] = ()
+    mixed_digits: float = 0.0
+    bent: float = 0.0
+
 
 # kind -> (probability, layout)
 KINDS: dict[str, tuple[float, Layout]] = {
@@ -54,7 +103,9 @@ KINDS: dict[str, tuple[float, Layout]] = {
 RGB = tuple[int, int, int]
 
 #: Bumped whenever the same seed would render different bytes; part of the cached data's name.
-GENERATOR_VERSION = 2
+#: Older versions that ``typefaces`` still knows render the same bytes as they did.
+GENERATOR_VERSION = 3
+GENERATOR_VERSIONS = (2, 3)
 
 
 @dataclass(frozen=True)
@@ -65,13 +116,46 @@ class Sample:
     layout: Layout
 
 
-def available_fonts() -> list[tuple[str, int]]:
-    fonts = [(p, i) for p, i in FONT_CANDIDATES if Path(p).exists()]
-    if not fonts:
-        raise RuntimeError(
-            "no Hangul font found: apt-get install -y fonts-nanum fonts-nanum-extra fonts-noto-cjk"
+#: Debian packages that hold every face above.
+FONT_PACKAGES = "fonts-nanum fonts-nanum-extra fonts-noto-cjk fonts-liberation fonts-dejavu-extra"
+
+
+def typefaces(
+    version: int = GENERATOR_VERSION, held_out: bool = False, strict: bool = False
+) -> Typefaces:
+    """The faces of generator ``version`` (or the held-out ones) found on this machine.
+
+    ``strict`` refuses a machine that lacks any of them, as training must: a missing face would
+    change what the seed renders.
+    """
+    if version not in GENERATOR_VERSIONS:
+        raise ValueError(
+            f"generator version {version} cannot be rendered any more (known: "
+            f"{', '.join(map(str, GENERATOR_VERSIONS))})"
         )
-    return fonts
+    if held_out:
+        wanted = Typefaces(HELD_OUT_FONTS, HELD_OUT_DIGIT_FONTS, 0.5, 0.0)
+    elif version == 2:
+        wanted = Typefaces(FONTS_V2)
+    else:
+        wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5)
+    missing = sorted({p for p, _ in (*wanted.hangul, *wanted.digits) if not Path(p).exists()})
+    faces = Typefaces(
+        tuple(f for f in wanted.hangul if Path(f[0]).exists()),
+        tuple(f for f in wanted.digits if Path(f[0]).exists()),
+        wanted.mixed_digits,
+        wanted.bent,
+    )
+    if not faces.hangul or (strict and missing):
+        raise RuntimeError(
+            f"fonts missing ({', '.join(missing)}): apt-get install -y {FONT_PACKAGES}"
+        )
+    return faces
+
+
+def available_fonts() -> Typefaces:
+    """The current generator's faces."""
+    return typefaces()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -83,6 +167,18 @@ def glyph(font_path: str, index: int, char: str) -> np.ndarray:
     arr = np.asarray(img)
     ys, xs = np.nonzero(arr > 40)
     return arr[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].copy()
+
+
+@dataclass(frozen=True)
+class Face:
+    """One plate's faces: Hangul (and region) glyphs from one, digits from the other."""
+
+    hangul: Font
+    digits: Font
+
+    def glyph(self, char: str) -> np.ndarray:
+        font = self.digits if char.isdigit() else self.hangul
+        return glyph(font[0], font[1], char)
 
 
 def _jitter(rng: np.random.Generator, colour: RGB, amount: int) -> RGB:
@@ -141,17 +237,29 @@ class Canvas:
     pixels, since no Debian font has the plate typeface's weight; ``bar_one`` draws "1" as a bar.
     """
 
-    def __init__(self, w: int, h: int, bg: RGB, stroke: int = 0, bar_one: bool = False) -> None:
+    def __init__(
+        self,
+        w: int,
+        h: int,
+        bg: RGB,
+        stroke: int = 0,
+        bar_one: bool = False,
+        warp: tuple[np.random.Generator, float] | None = None,
+    ) -> None:
         self.img = np.empty((h, w, 3), np.float32)
         self.img[:] = bg
         self.w, self.h = w, h
         self.stroke = stroke
         self.bar_one = bar_one
+        # (rng, amplitude): each glyph is bent by its own smooth random field (version 3).
+        self.warp = warp
 
     def put(self, mask: np.ndarray, x: float, y: float, w: float, h: float, ink: RGB) -> None:
         x0, y0 = round(x), round(y)
         w_i, h_i = max(1, round(w)), max(1, round(h))
         m = cv2.resize(mask, (w_i, h_i), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
+        if self.warp is not None and h_i >= 8:
+            m = bend(m, *self.warp)
         # The weight change is relative to a 45 px glyph: small region glyphs change less.
         px = round(abs(self.stroke) * h_i / 45)
         if px:
@@ -165,9 +273,24 @@ class Canvas:
         region[:] = region * (1 - m) + np.array(ink, np.float32) * m
 
 
+def bend(mask: np.ndarray, rng: np.random.Generator, amplitude: float) -> np.ndarray:
+    """``mask`` displaced by a smooth random field of up to ``amplitude`` × its height, plus a
+    slight shear: the same letter drawn by another hand, since no Debian font is the plate
+    typeface."""
+    h, w = mask.shape
+    coarse = rng.uniform(-1, 1, (2, 3, 3)).astype(np.float32) * amplitude * h
+    dx = cv2.resize(coarse[0], (w, h), interpolation=cv2.INTER_CUBIC)
+    dy = cv2.resize(coarse[1], (w, h), interpolation=cv2.INTER_CUBIC)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    shear = rng.uniform(-0.08, 0.08)
+    map_x = xx + dx + shear * (yy - h / 2)
+    map_y = yy + dy
+    return cv2.remap(mask, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+
+
 def _row(
     canvas: Canvas,
-    font: tuple[str, int],
+    font: Face,
     chars: list[str],
     x0: float,
     x1: float,
@@ -197,28 +320,35 @@ def _row(
         if c == "1":
             # Digits share one advance width, but a "1" is narrow inside its cell.
             share = rng.uniform(0.18, 0.3) if canvas.bar_one else rng.uniform(0.45, 0.7)
-            mask = BAR if canvas.bar_one else glyph(font[0], font[1], c)
+            mask = BAR if canvas.bar_one else font.glyph(c)
             canvas.put(mask, x + cw * (1 - share) / 2, gy, cw * share, gh, ink)
         else:
-            canvas.put(glyph(font[0], font[1], c), x, gy, cw, gh, ink)
+            canvas.put(font.glyph(c), x, gy, cw, gh, ink)
         x += cw + unit * (gaps[i] if i < len(gaps) else 0.0)
 
 
-def render_plate(
-    rng: np.random.Generator, kind: str, fonts: list[tuple[str, int]]
-) -> tuple[np.ndarray, str]:
+def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple[np.ndarray, str]:
     """A flat, clean plate (RGB uint8) and its text."""
     region, klass, syl, serial = random_text(rng, kind)
     text = f"{region or ''}{klass}{syl}{serial}"
     bg, ink = _colours(rng, kind)
-    font = fonts[int(rng.integers(len(fonts)))]
+    hangul = fonts.hangul[int(rng.integers(len(fonts.hangul)))]
     stroke = int(rng.choice([-1, 0, 0, 1, 2]))
     bar_one = bool(rng.random() < 0.7)
+    digits = hangul
+    warp = None
+    # Version 2 draws nothing here, so its samples keep their bytes.
+    if fonts.mixed_digits and fonts.digits:
+        if rng.random() < fonts.mixed_digits:
+            digits = fonts.digits[int(rng.integers(len(fonts.digits)))]
+        if rng.random() < fonts.bent:
+            warp = (rng, float(rng.uniform(0.01, 0.05)))
+    font = Face(hangul, digits)
     scale = 0.6
     layout = KINDS[kind][1]
     if kind == "white_short":
         w, h = round(335 * scale), round(155 * scale)
-        c = Canvas(w, h, bg, stroke, bar_one)
+        c = Canvas(w, h, bg, stroke, bar_one, warp)
         ch_h = h * rng.uniform(0.62, 0.76)
         y = (h - ch_h) / 2 + h * rng.uniform(0.0, 0.08)
         left, right = w * rng.uniform(0.03, 0.06), w * (1 - rng.uniform(0.03, 0.06))
@@ -227,7 +357,7 @@ def render_plate(
         )
     elif layout is Layout.ONE_LINE:
         w, h = round(520 * scale), round(110 * scale)
-        c = Canvas(w, h, bg, stroke, bar_one)
+        c = Canvas(w, h, bg, stroke, bar_one, warp)
         ch_h = h * rng.uniform(0.66, 0.8)
         y = (h - ch_h) / 2 + rng.uniform(-2, 2)
         left = w * rng.uniform(0.04, 0.07)
@@ -255,12 +385,12 @@ def render_plate(
             gy = h * 0.12
             gh = h * 0.36
             for i, ch in enumerate(rs):
-                c.put(glyph(font[0], font[1], ch), left, gy + i * (gh + h * 0.04), rw, gh, ink)
+                c.put(font.glyph(ch), left, gy + i * (gh + h * 0.04), rw, gh, ink)
             left += rw * 1.25
         _row(c, font, [*klass, syl, *serial], left, right, y, ch_h, ink, rng, rng.uniform(0.55, 1))
     else:
         w, h = round(335 * scale), round(170 * scale)
-        c = Canvas(w, h, bg, stroke, bar_one)
+        c = Canvas(w, h, bg, stroke, bar_one, warp)
         top_h = h * rng.uniform(0.26, 0.32)
         top_y = h * rng.uniform(0.06, 0.1)
         top_chars = [*(region or ""), *klass]
@@ -390,9 +520,7 @@ def perspective_quad(rng: np.random.Generator, w: int, h: int, strength: float) 
     return dst.astype(np.float32)
 
 
-def sample(
-    rng: np.random.Generator, fonts: list[tuple[str, int]], kind: str | None = None
-) -> Sample:
+def sample(rng: np.random.Generator, fonts: Typefaces, kind: str | None = None) -> Sample:
     """One degraded plate crop, as a detector would hand it over (loose or tight)."""
     names = list(KINDS)
     if kind is None:
@@ -430,7 +558,7 @@ def sample(
 
 
 def scene(
-    rng: np.random.Generator, fonts: list[tuple[str, int]], size: tuple[int, int] = (1280, 720)
+    rng: np.random.Generator, fonts: Typefaces, size: tuple[int, int] = (1280, 720)
 ) -> tuple[np.ndarray, str, np.ndarray]:
     """A street-like frame (BGR) with one plate on a car-like block; returns (image, text, quad)."""
     w, h = size

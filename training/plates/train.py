@@ -84,10 +84,22 @@ def main() -> None:
     )
     ap.add_argument("--out", type=Path, default=MODEL_DIR / "kr_plate_crnn.onnx")
     ap.add_argument(
+        "--generator-version",
+        type=int,
+        choices=generate.GENERATOR_VERSIONS,
+        default=generate.GENERATOR_VERSION,
+        help="render the data as this version of the generator did (for controlled comparisons)",
+    )
+    ap.add_argument(
+        "--run-name",
+        help="names this run's PyTorch files in training/runs/plates (default: the seed), so "
+        "that two runs with one seed keep theirs apart",
+    )
+    ap.add_argument(
         "--init",
         type=Path,
         help="start from these weights instead of random ones: a shipped .onnx recogniser or a "
-        "previous run's model-SEED.pt",
+        "previous run's model-RUN.pt",
     )
     args = ap.parse_args()
 
@@ -97,13 +109,17 @@ def main() -> None:
 
     t0 = time.time()
     # The cache holds arranged inputs: both the renderer's and the arrangement's version name it.
-    data_tag = f"v{generate.GENERATOR_VERSION}a{ARRANGE_VERSION}"
+    version = args.generator_version
+    generate.typefaces(version, strict=True)  # every face present, before any work
+    data_tag = f"v{version}a{ARRANGE_VERSION}"
+    run_name = args.run_name or str(args.seed)
     train = load_or_build(
         RUNS / f"train-{data_tag}-{args.seed}-{args.train_size}.npz",
         args.seed,
         0,
         args.train_size,
         args.workers,
+        version,
     )
     val = load_or_build(
         RUNS / f"val-{data_tag}-{args.seed}-{args.val_size}.npz",
@@ -111,6 +127,7 @@ def main() -> None:
         1,
         args.val_size,
         args.workers,
+        version,
     )
     print(
         f"data ready in {time.time() - t0:.0f}s: "
@@ -175,14 +192,14 @@ def main() -> None:
             if (step + 1) % 1000 == 0 or step + 1 == args.steps:
                 correct, _ = evaluate(model, {k: v[:1000] for k, v in val.items()})
                 RUNS.mkdir(parents=True, exist_ok=True)
-                torch.save(model.state_dict(), RUNS / f"checkpoint-{args.seed}.pt")
+                torch.save(model.state_dict(), RUNS / f"checkpoint-{run_name}.pt")
                 progress.console.print(f"step {step + 1}: synthetic val exact {correct.mean():.3f}")
 
     correct, _ = evaluate(model, val)
     print(f"synthetic val exact {correct.mean():.4f}")
 
     RUNS.mkdir(parents=True, exist_ok=True)
-    torch.save(model.state_dict(), RUNS / f"model-{args.seed}.pt")
+    torch.save(model.state_dict(), RUNS / f"model-{run_name}.pt")
     export(model, args.out)
     digest = hashlib.sha256(args.out.read_bytes()).hexdigest()
     meta = {
@@ -191,7 +208,7 @@ def main() -> None:
         "seed": args.seed,
         "steps": args.steps,
         "train_size": args.train_size,
-        "generator_version": generate.GENERATOR_VERSION,
+        "generator_version": version,
         "arrange_version": ARRANGE_VERSION,
         "max_lr": args.lr,
         "init_sha256": init_sha,
