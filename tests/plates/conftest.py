@@ -46,6 +46,20 @@ def fonts() -> Typefaces:
 
 
 @pytest.fixture(scope="session")
+def every_face() -> None:
+    """Skip unless every face of every generator version and the held-out faces are installed
+    (training, and so the dataset renderer, refuses a machine that lacks one)."""
+    from training.plates import generate
+
+    try:
+        for version in generate.GENERATOR_VERSIONS:
+            generate.typefaces(version, strict=True)
+        generate.typefaces(held_out=True, strict=True)
+    except RuntimeError as exc:
+        pytest.skip(f"synthetic plates need every face: {exc}")
+
+
+@pytest.fixture(scope="session")
 def reader_kr() -> object:
     from qrpark.plates.reader import Mode, PlateReader
 

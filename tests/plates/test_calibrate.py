@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from training.plates import calibrate, generate
 
 from tests.plates.conftest import model_copy
@@ -24,6 +25,7 @@ def test_threshold_is_the_lowest_that_keeps_wrong_reads_rare() -> None:
     assert calibrate.threshold_for(np.zeros(100, bool), conf, target=0.01) == 0.995
 
 
+@pytest.mark.usefixtures("every_face")
 def test_calibration_reads_like_the_product_and_writes_the_card(
     tmp_path: Path, fonts: generate.Typefaces
 ) -> None:
@@ -44,6 +46,7 @@ def test_calibration_reads_like_the_product_and_writes_the_card(
     assert not again.two_line.all()
 
 
+@pytest.mark.usefixtures("every_face")
 def test_synthetic_check_scores_held_out_typefaces(
     tmp_path: Path, fonts: generate.Typefaces
 ) -> None:

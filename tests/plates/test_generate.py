@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from training.plates import generate
@@ -23,6 +21,7 @@ def test_different_seeds_give_different_samples(fonts: generate.Typefaces) -> No
     assert a.text != b.text or not np.array_equal(a.image, b.image)
 
 
+@pytest.mark.usefixtures("every_face")
 def test_dataset_chunks_are_reproducible() -> None:
     first = render_chunk(generate.GENERATOR_VERSION, (3, 0, 0, 12))
     again = render_chunk(generate.GENERATOR_VERSION, (3, 0, 0, 12))
@@ -71,6 +70,7 @@ def test_a_one_stays_narrow_in_its_digit_cell(fonts: generate.Typefaces) -> None
         assert cols[-1] - cols[0] + 1 <= 60 * (0.3 if bar else 0.7) + 2
 
 
+@pytest.mark.usefixtures("every_face")
 def test_older_generator_versions_render_as_they_did() -> None:
     """Version 2 neither mixes digit faces nor bends glyphs, and draws no random number for
     them, so a version-2 data set renders the same bytes as before version 3 existed."""
@@ -102,6 +102,7 @@ def test_training_refuses_a_machine_missing_a_face(monkeypatch: pytest.MonkeyPat
         generate.typefaces(3, strict=True)
 
 
+@pytest.mark.usefixtures("every_face")
 def test_held_out_faces_are_never_trained_on() -> None:
     held = set(generate.HELD_OUT_FONTS) | set(generate.HELD_OUT_DIGIT_FONTS)
     trained = set(generate.FONTS_V2) | set(generate.FONTS_V3) | set(generate.DIGIT_FONTS_V3)
@@ -110,10 +111,9 @@ def test_held_out_faces_are_never_trained_on() -> None:
     assert set(faces.hangul) | set(faces.digits) <= held
 
 
+@pytest.mark.usefixtures("every_face")
 def test_a_plate_can_take_its_digits_from_another_face(fonts: generate.Typefaces) -> None:
     hangul, digits = generate.FONTS_V2[0], generate.DIGIT_FONTS_V3[0]
-    if not all(Path(f).exists() for f, _ in (hangul, digits)):
-        pytest.skip("needs NanumSquare and Liberation Sans Narrow")
     face = generate.Face(hangul, digits)
     assert np.array_equal(face.glyph("7"), generate.glyph(*digits, "7"))
     assert np.array_equal(face.glyph("가"), generate.glyph(*hangul, "가"))

@@ -8,6 +8,7 @@ import pytest
 from tests.plates.conftest import MODEL
 
 
+@pytest.mark.usefixtures("every_face")
 def test_the_network_rebuilt_from_onnx_computes_what_the_onnx_file_computes() -> None:
     torch = pytest.importorskip("torch", reason="needs the train extra (make train-plates)")
     pytest.importorskip("onnx", reason="needs the train extra (make train-plates)")

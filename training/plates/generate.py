@@ -59,7 +59,7 @@ DIGIT_FONTS_V3: tuple[Font, ...] = (
     (LIBERATION + "LiberationSansNarrow-Regular.ttf", 0),
     *FONTS_V3,
 )
-#: Faces no generator version trains on: the typeface-shift check (``training.plates.typeface``)
+#: Faces no generator version trains on: the typeface-shift check (``training.plates.check``)
 #: renders with these only, to measure how a model copes with a typeface it has never seen.
 HELD_OUT_FONTS: tuple[Font, ...] = (
     (NANUM + "NanumGothicExtraBold.ttf", 0),
