@@ -38,7 +38,7 @@ def test_default_map_prior_still_fixes_a_camera_bias() -> None:
     # but lets the offset move: a model that calls everything busy is mostly set straight
     z0, feats, y = _camera(1, 50)
     z0 = np.where(y, 4.0, 1.0) + np.random.default_rng(12).normal(0, 0.5, 50)
-    cal = fit_calibration(z0, feats, y, scorer="test")
+    cal = fit_calibration(z0, feats, y, scorer="test", method="map")
     rng = np.random.default_rng(13)
     y_test = np.arange(2000) % 2 == 1
     z_test = np.where(y_test, 4.0, 1.0) + rng.normal(0, 0.5, 2000)
@@ -51,7 +51,7 @@ def test_calibration_keeps_a_good_model_when_features_are_noise() -> None:
     rng = np.random.default_rng(3)
     y = np.arange(50) % 2 == 1
     z0 = np.where(y, 3.0, -3.0) + rng.normal(0, 1, 50)
-    cal = fit_calibration(z0, rng.normal(0, 1, (50, 16)), y, scorer="test")
+    cal = fit_calibration(z0, rng.normal(0, 1, (50, 16)), y, scorer="test", method="map")
     z_new = np.where(np.arange(1000) % 2 == 1, 3.0, -3.0) + rng.normal(0, 1, 1000)
     f_new = rng.normal(0, 1, (1000, 16))
     assert ((cal.logits(z_new, f_new) > 0) == (np.arange(1000) % 2 == 1)).mean() > 0.97
@@ -59,7 +59,7 @@ def test_calibration_keeps_a_good_model_when_features_are_noise() -> None:
 
 def test_round_trip_through_json() -> None:
     z0, feats, y = _camera(4, 40)
-    cal = fit_calibration(z0, feats, y, scorer="cnn:abc")
+    cal = fit_calibration(z0, feats, y, scorer="cnn:abc", method="map")
     again = Calibration.from_dict(json.loads(json.dumps(cal.to_dict())))
     assert again == cal
     np.testing.assert_allclose(again.probabilities(z0, feats), cal.probabilities(z0, feats))
@@ -67,7 +67,7 @@ def test_round_trip_through_json() -> None:
 
 def test_restoring_refuses_other_versions_and_bad_shapes() -> None:
     z0, feats, y = _camera(5, 20)
-    data = fit_calibration(z0, feats, y, scorer="x").to_dict()
+    data = fit_calibration(z0, feats, y, scorer="x", method="map").to_dict()
     with pytest.raises(CalibrationError, match="version"):
         Calibration.from_dict({**data, "version": 99})
     with pytest.raises(CalibrationError, match="scale"):
@@ -98,9 +98,9 @@ def test_both_methods_learn_and_round_trip(method: str) -> None:
 
 def test_map_prior_pulls_towards_the_trained_head() -> None:
     z0, feats, y = _camera(9, 50)
-    weak = fit_calibration(z0, feats, y, scorer="x", l2=1.0, l2_a=1.0)
-    strong = fit_calibration(z0, feats, y, scorer="x", l2=1e5, l2_a=1e5)
-    default = fit_calibration(z0, feats, y, scorer="x")
+    weak = fit_calibration(z0, feats, y, scorer="x", method="map", l2=1.0, l2_a=1.0)
+    strong = fit_calibration(z0, feats, y, scorer="x", method="map", l2=1e5, l2_a=1e5)
+    default = fit_calibration(z0, feats, y, scorer="x", method="map")
     assert np.linalg.norm(strong.weights) < np.linalg.norm(default.weights)
     assert np.linalg.norm(default.weights) < np.linalg.norm(weak.weights)
     assert np.linalg.norm(strong.weights) < 0.01 * np.linalg.norm(weak.weights)
@@ -116,7 +116,7 @@ def test_map_cannot_hurt_a_good_model_much_on_a_misleading_slice() -> None:
     z0 = np.where(y, 2.5, -2.5) + rng.normal(0, 1, 50)
     feats = rng.normal(0, 1, (50, 32))
     feats[:, 0] = np.where(y, 1.0, -1.0) + rng.normal(0, 0.1, 50)
-    cal = fit_calibration(z0, feats, y, scorer="x")
+    cal = fit_calibration(z0, feats, y, scorer="x", method="map")
     y_new = np.arange(2000) % 2 == 1
     z_new = np.where(y_new, 2.5, -2.5) + rng.normal(0, 1, 2000)
     f_new = rng.normal(0, 1, (2000, 32))  # later on, feature 0 says nothing
@@ -137,7 +137,8 @@ def test_stored_calibrations_without_a_method_read_as_the_first_version() -> Non
 
 def test_each_scorer_gets_its_own_default_method() -> None:
     z0, feats, y = _camera(12, 40)
-    assert fit_calibration(z0, feats, y, scorer="cnn:abc").method == "map"
+    looks = np.random.default_rng(12).normal(0, 1, (40, 256))
+    assert fit_calibration(z0, feats, y, scorer="cnn:abc", appearance=looks).method == "memory"
     assert fit_calibration(z0, feats, y, scorer="classical:v1").method == "direction"
     forced = fit_calibration(z0, feats, y, scorer="classical:v1", method="map")
     assert forced.method == "map"

@@ -65,6 +65,32 @@ def test_calibration_patches_are_left_out_of_the_score(labelled: Path) -> None:
     assert report["majority_baseline"] == pytest.approx(19 / 30, abs=1e-4)
 
 
+def test_the_cnn_remembers_its_calibration_patches_unless_told_otherwise(labelled: Path) -> None:
+    code, out, _ = _eval(str(labelled), "--calibrate", "5")
+    assert code == 0
+    calibration = json.loads(out)["calibration"]
+    assert calibration["method"] == "memory"
+    assert calibration["remembered"] == 10
+    assert calibration["memory_width"] > 0
+    assert calibration["memory_weight"] > 0
+    code, out, _ = _eval(str(labelled), "--calibrate", "5", "--method", "map")
+    assert code == 0
+    calibration = json.loads(out)["calibration"]
+    assert calibration["method"] == "map"
+    assert "remembered" not in calibration
+
+
+def test_a_method_needs_calibration_and_must_be_known(labelled: Path) -> None:
+    code, out, err = _eval(str(labelled), "--method", "map")
+    assert code == 2
+    assert out == ""
+    assert "--calibrate" in err
+    code, out, err = _eval(str(labelled), "--calibrate", "5", "--method", "magic")
+    assert code == 2
+    assert out == ""
+    assert "memory, map, direction" in err
+
+
 def test_folder_without_busy_or_free_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "busy").mkdir()
     code, out, err = _eval(str(tmp_path))

@@ -15,13 +15,15 @@ motorbikes, stains, shadows and cars of other rows intruding at the edges do not
 Every random choice that belongs to a camera rather than to one moment (elevation, yaw, lens,
 crop, light, weather, colour cast, compression, which cars) can be pinned with a :class:`Style`.
 Training draws all of them at random (``style=None``); :mod:`training.occupancy.shifted` pins
-them to build held-out "virtual cameras".
+them to build held-out "virtual cameras". :mod:`training.occupancy.fixed` also keeps a place, a
+camera's settings and the parked cars from one moment to the next (``render_patch``'s
+``moment``, ``camera`` and ``lot`` arguments), to watch the same spaces through a day.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -307,9 +309,18 @@ def _draw_motorbike(rng: Rng, img: np.ndarray, x: float, y: float, lean: np.ndar
 
 
 def _clutter(
-    rng: Rng, img: np.ndarray, cx: float, cy: float, lean: np.ndarray, clutter: float
+    rng: Rng,
+    img: np.ndarray,
+    cx: float,
+    cy: float,
+    lean: np.ndarray,
+    clutter: float,
+    passers: Rng | None = None,
 ) -> None:
-    """Things that are not cars inside a space: stains, leaves, manholes, symbols, people."""
+    """Things that are not cars inside a space: stains, leaves, manholes, symbols, people.
+
+    ``passers`` draws the people and motorbikes (they come and go); by default ``rng`` does.
+    """
     if rng.random() < 0.35:  # oil or water stain
         r = rng.uniform(5, 20)
         m = np.zeros(img.shape[:2], np.float32)
@@ -340,11 +351,12 @@ def _clutter(
             p = (int(cx + rng.normal(0, 25)), int(cy + rng.normal(0, 45)))
             col = (rng.uniform(10, 60), rng.uniform(60, 140), rng.uniform(80, 160))
             cv2.circle(img, p, int(rng.integers(1, 3)), col, -1)
-    if rng.random() < clutter:  # a person or two walking through
-        for _ in range(int(rng.integers(1, 3))):
-            _draw_person(rng, img, cx + rng.normal(0, 15), cy + rng.normal(0, 30), lean)
-    if rng.random() < clutter / 2:
-        _draw_motorbike(rng, img, cx + rng.normal(0, 12), cy + rng.normal(0, 25), lean)
+    m = rng if passers is None else passers
+    if m.random() < clutter:  # a person or two walking through
+        for _ in range(int(m.integers(1, 3))):
+            _draw_person(m, img, cx + m.normal(0, 15), cy + m.normal(0, 30), lean)
+    if m.random() < clutter / 2:
+        _draw_motorbike(m, img, cx + m.normal(0, 12), cy + m.normal(0, 25), lean)
 
 
 def _tree_shadows(rng: Rng, img: np.ndarray, strength: float) -> None:
@@ -383,7 +395,13 @@ _LIGHTS = ("day", "overcast", "dusk", "night", "rain", "glare", "haze")
 _LIGHT_P = np.array([0.42, 0.14, 0.08, 0.1, 0.12, 0.08, 0.06])
 
 
-def _photometric(rng: Rng, img: np.ndarray, style: Style) -> np.ndarray:
+def _photometric(rng: Rng, img: np.ndarray, style: Style, fixed: Rng | None = None) -> np.ndarray:
+    """Light, weather and the camera's own rendering; ``fixed`` draws what a camera keeps.
+
+    ``fixed`` (default ``rng``) draws the light of the day and the camera's contrast, colour
+    cast, saturation, gamma, blur, resolution, noise level and JPEG quality; ``rng`` the rest.
+    """
+    cam = rng if fixed is None else fixed
     h, w = img.shape[:2]
     out = img.astype(np.float32)
     gx = np.linspace(-1, 1, w, dtype=np.float32)[None, :]
@@ -391,7 +409,7 @@ def _photometric(rng: Rng, img: np.ndarray, style: Style) -> np.ndarray:
     a = rng.uniform(0, 2 * math.pi)
     ramp = 1 + (math.cos(a) * gx + math.sin(a) * gy) * rng.uniform(0, 0.35)
     out *= ramp[..., None]
-    light = _pick(style.light, lambda: str(rng.choice(_LIGHTS, p=_LIGHT_P)))
+    light = _pick(style.light, lambda: str(cam.choice(_LIGHTS, p=_LIGHT_P)))
     if light == "night":  # dark, noisy, often monochrome infrared or sodium-lit
         out *= rng.uniform(0.12, 0.4)
         if rng.random() < 0.4:
@@ -423,27 +441,27 @@ def _photometric(rng: Rng, img: np.ndarray, style: Style) -> np.ndarray:
         k = rng.uniform(0.2, 0.6)
         out = out * (1 - k) + rng.uniform(150, 220) * k
     # global brightness, contrast, gamma, colour balance, saturation
-    contrast = _pick(style.contrast, lambda: rng.uniform(0.5, 1.4))
+    contrast = _pick(style.contrast, lambda: cam.uniform(0.5, 1.4))
     out = (out - 128) * contrast + 128 + rng.normal(0, 20)
-    cast = _pick(style.cast, lambda: tuple(rng.uniform(0.8, 1.2, 3)))
+    cast = _pick(style.cast, lambda: tuple(cam.uniform(0.8, 1.2, 3)))
     out *= np.asarray(cast, np.float32) * rng.uniform(0.97, 1.03, 3).astype(np.float32)
     grey = out.mean(axis=2, keepdims=True)
-    sat = _pick(style.saturation, lambda: 0.0 if rng.random() < 0.1 else rng.uniform(0.4, 1.4))
+    sat = _pick(style.saturation, lambda: 0.0 if cam.random() < 0.1 else cam.uniform(0.4, 1.4))
     out = grey + (out - grey) * sat
     out = np.clip(out, 0, 255)
-    out = 255 * (out / 255) ** _pick(style.gamma, lambda: rng.uniform(0.6, 1.6))
-    blur = _pick(style.blur, lambda: rng.uniform(0.3, 2.2) if rng.random() < 0.6 else 0.0)
+    out = 255 * (out / 255) ** _pick(style.gamma, lambda: cam.uniform(0.6, 1.6))
+    blur = _pick(style.blur, lambda: cam.uniform(0.3, 2.2) if cam.random() < 0.6 else 0.0)
     if blur > 0:
         out = cv2.GaussianBlur(out, (0, 0), blur)
-    lowres = _pick(style.lowres, lambda: rng.uniform(0.2, 0.6) if rng.random() < 0.3 else 1.0)
+    lowres = _pick(style.lowres, lambda: cam.uniform(0.2, 0.6) if cam.random() < 0.3 else 1.0)
     if lowres < 1:  # low-resolution camera
         small = cv2.resize(out, (max(8, int(w * lowres)), max(8, int(h * lowres))), cv2.INTER_AREA)
         out = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
-    out += rng.normal(0, _pick(style.noise, lambda: rng.uniform(0, 14)), out.shape).astype(
+    out += rng.normal(0, _pick(style.noise, lambda: cam.uniform(0, 14)), out.shape).astype(
         np.float32
     )
     result = np.clip(out, 0, 255).astype(np.uint8)
-    quality = _pick(style.jpeg, lambda: int(rng.integers(15, 95)) if rng.random() < 0.7 else 100)
+    quality = _pick(style.jpeg, lambda: int(cam.integers(15, 95)) if cam.random() < 0.7 else 100)
     if quality < 100:
         ok, buf = cv2.imencode(".jpg", result, [cv2.IMWRITE_JPEG_QUALITY, quality])
         if ok:
@@ -451,11 +469,64 @@ def _photometric(rng: Rng, img: np.ndarray, style: Style) -> np.ndarray:
     return result
 
 
-def render_patch(rng: Rng, busy: bool, size: int = 64, style: Style = RANDOM) -> np.ndarray:
+def _parked(
+    lot: Sequence[Sequence[int | None]], busy: bool, row_tops: list[float], intrude: float
+) -> list[tuple[float, float, Rng]]:
+    """The cars of a pinned ``lot`` (see :func:`render_patch`): centre and looks generator."""
+    if len(lot) != 3 or any(len(row) != 4 for row in lot):
+        raise ValueError("lot must be three rows of four spaces")
+    if (lot[1][2] is not None) != busy:
+        raise ValueError("lot and busy disagree about the middle space")
+    cars = []
+    for r, top in enumerate(row_tops):
+        for k, seed in enumerate(lot[r]):
+            if seed is None:
+                continue
+            looks = np.random.default_rng(seed)
+            cx, cy = k * SPACE_W, top + SPACE_L / 2
+            if r == 1 and k == 2:
+                cx += looks.normal(0, 0.07) * SPACE_W
+                cy += looks.normal(0, 0.07) * SPACE_L
+            else:
+                cx += looks.normal(0, 3)
+                cy += looks.normal(0, 5)
+                if r == 1 and k in (1, 3) and not busy and looks.random() < intrude:
+                    cx += (2 - k) * SPACE_W * looks.uniform(0.15, 0.35)  # over the line
+            cars.append((cx, cy, looks))
+    return cars
+
+
+def render_patch(
+    rng: Rng,
+    busy: bool,
+    size: int = 64,
+    style: Style = RANDOM,
+    *,
+    moment: Rng | None = None,
+    camera: Rng | None = None,
+    lot: Sequence[Sequence[int | None]] | None = None,
+) -> np.ndarray:
     """Render one synthetic patch (``size`` × ``size`` BGR uint8) of a busy or free space.
 
     ``style`` pins the camera's choices (see :class:`Style`); by default all are random.
+    ``moment``, when given, draws everything that changes while the camera stays put: the sun,
+    the cars (this space's and its neighbours'), people and motorbikes, and the light and
+    weather; ``rng`` then draws only the place (ground, paint, stains, trees, camera and crop),
+    and the same ``rng`` state gives the same place whatever ``busy`` is. Without ``moment``
+    one generator draws everything, in the order training has always drawn it. ``camera``, when
+    given, draws what a camera keeps all day (see :func:`_photometric`); it defaults to
+    ``moment``.
+
+    ``lot``, when given, says which cars stand where: three rows of four spaces (this space is
+    row 1, column 2), each a seed or ``None`` for an empty space. A seed draws its car's place
+    in the space and its looks, so the same seed gives the same car at every moment; a car
+    beside a free space may stand over the line (``style.intrude``). Without ``lot`` the
+    neighbours are drawn at random from ``style.occupancy``.
+
+    Raises:
+        ValueError: ``lot`` is not 3×4, or disagrees with ``busy`` about this space.
     """
+    now = rng if moment is None else moment
     img = _ground(rng)
     aisle = rng.uniform(0, 70)
     row_tops = [10.0, 10.0 + SPACE_L + aisle, 10.0 + 2 * SPACE_L + aisle * 2]
@@ -467,34 +538,46 @@ def render_patch(rng: Rng, busy: bool, size: int = 64, style: Style = RANDOM) ->
     view = _pick(style.view, lambda: rng.uniform(0, 2 * math.pi)) + rng.normal(0, 0.05)
     elevation = _pick(style.lean, lambda: rng.uniform(0, 1.4)) * rng.uniform(0.9, 1.1)
     lean = np.array([math.cos(view), math.sin(view)], np.float32) * elevation * SPACE_W
-    sun_len = _pick(style.sun, lambda: rng.uniform(15, 40) if rng.random() < 0.2 else 4.0)
-    sun_dir = rng.uniform(0, 2 * math.pi)
+    sun_len = _pick(style.sun, lambda: now.uniform(15, 40) if now.random() < 0.2 else 4.0)
+    sun_dir = now.uniform(0, 2 * math.pi)
     sun = (np.array([math.cos(sun_dir), math.sin(sun_dir)]) * sun_len).astype(np.float32)
-    occupancy = _pick(style.occupancy, lambda: rng.uniform(0.3, 1.0))
+    occupancy = _pick(style.occupancy, lambda: now.uniform(0.3, 1.0))
     intrude = _pick(style.intrude, lambda: 0.3)
     ground_cars = _pick(style.ground_cars, lambda: 0.12)
-    cars: list[tuple[float, float]] = []
-    for r, top in enumerate(row_tops):
+    cars: list[tuple[float, float, Rng]] = []
+    if lot is not None:
+        cars = _parked(lot, busy, row_tops, intrude)
+    for r, top in enumerate(row_tops if lot is None else []):
         for k in range(4):
             cx, cy = k * SPACE_W, top + SPACE_L / 2
             if r == 1 and k == 2:
-                _clutter(rng, img, cx, cy, lean, _pick(style.clutter, lambda: 0.15))
+                _clutter(rng, img, cx, cy, lean, _pick(style.clutter, lambda: 0.15), now)
                 if busy:
-                    jx = rng.normal(0, 0.07) * SPACE_W
-                    jy = rng.normal(0, 0.07) * SPACE_L
-                    cars.append((cx + jx, cy + jy))
-                elif rng.random() < intrude:  # a neighbour parked over the line
-                    side = 1 if rng.random() < 0.5 else -1
-                    cars.append((cx + side * SPACE_W * rng.uniform(0.65, 0.85), cy))
+                    jx = now.normal(0, 0.07) * SPACE_W
+                    jy = now.normal(0, 0.07) * SPACE_L
+                    cars.append((cx + jx, cy + jy, now))
+                elif now.random() < intrude:  # a neighbour parked over the line
+                    side = 1 if now.random() < 0.5 else -1
+                    cars.append((cx + side * SPACE_W * now.uniform(0.65, 0.85), cy, now))
                 continue
-            if rng.random() < occupancy and not any(
-                abs(cx - ox) < SPACE_W * 0.8 and abs(cy - oy) < SPACE_L * 0.5 for ox, oy in cars
+            if now.random() < occupancy and not any(
+                abs(cx - ox) < SPACE_W * 0.8 and abs(cy - oy) < SPACE_L * 0.5 for ox, oy, _ in cars
             ):
-                cars.append((cx + rng.normal(0, 3), cy + rng.normal(0, 5)))
+                cars.append((cx + now.normal(0, 3), cy + now.normal(0, 5), now))
+    if lot is not None:
+        _clutter(
+            rng,
+            img,
+            2 * SPACE_W,
+            row_tops[1] + SPACE_L / 2,
+            lean,
+            _pick(style.clutter, lambda: 0.15),
+            now,
+        )
     # draw far cars first so that nearer ones overlap them (painter's order along the lean)
     cars.sort(key=lambda p: -(p[0] * lean[0] + p[1] * lean[1]))
-    for cx, cy in cars:
-        _draw_car(rng, img, cx, cy, lean, sun, _car_colour(rng, ground, ground_cars))
+    for cx, cy, looks in cars:
+        _draw_car(looks, img, cx, cy, lean, sun, _car_colour(looks, ground, ground_cars))
     if rng.random() < _pick(style.shadows, lambda: 0.35):
         _tree_shadows(rng, img, rng.uniform(0.3, 0.7))
     if rng.random() < 0.08:  # foliage hanging in front of the camera
@@ -541,7 +624,7 @@ def render_patch(rng: Rng, busy: bool, size: int = 64, style: Style = RANDOM) ->
         flags=cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_REFLECT,
     )
-    patch = _photometric(rng, patch, style)
+    patch = _photometric(now, patch, style, camera)
     return cv2.resize(patch, (size, size), interpolation=cv2.INTER_AREA)
 
 

@@ -32,7 +32,13 @@ from typing import Any
 import numpy as np
 from training.occupancy.render import Style, render_patch
 
-from qrpark.occupancy.calibration import CalibrationError, fit_calibration
+from qrpark.occupancy.calibration import (
+    MEMORY_WEIGHT,
+    MEMORY_WIDTH,
+    CalibrationError,
+    fit_calibration,
+)
+from qrpark.occupancy.evaluate import take
 from qrpark.occupancy.scoring import PatchScorer, RawScores
 
 CAMERAS: dict[str, Style] = {
@@ -81,7 +87,7 @@ def render_cameras(
     return out
 
 
-Fitter = Callable[[np.ndarray, np.ndarray, np.ndarray], Callable[[RawScores], np.ndarray]]
+Fitter = Callable[[RawScores, np.ndarray], Callable[[RawScores], np.ndarray]]
 
 
 def calibrated_accuracy(raw: RawScores, busy: np.ndarray, fit: Fitter | None) -> float:
@@ -90,19 +96,37 @@ def calibrated_accuracy(raw: RawScores, busy: np.ndarray, fit: Fitter | None) ->
         return float(((raw.logits > 0) == busy).mean())
     cal = np.concatenate([np.flatnonzero(busy)[:CALIBRATE], np.flatnonzero(~busy)[:CALIBRATE]])
     rest = np.setdiff1d(np.arange(busy.size), cal)
-    predict = fit(raw.logits[cal], raw.features[cal], busy[cal])
-    logits = predict(RawScores(raw.logits[rest], raw.features[rest]))
+    predict = fit(take(raw, cal), busy[cal])
+    logits = predict(take(raw, rest))
     return float(((logits > 0) == busy[rest]).mean())
 
 
 def fitter(
-    method: str, l2: float | None = None, l2_a: float | None = None, l2_b: float | None = None
+    method: str,
+    l2: float | None = None,
+    l2_a: float | None = None,
+    l2_b: float | None = None,
+    memory_width: float = MEMORY_WIDTH,
+    memory_weight: float = MEMORY_WEIGHT,
 ) -> Fitter:
-    """A calibration fitter for :func:`calibrated_accuracy`."""
+    """A calibration fitter for :func:`calibrated_accuracy` (arguments as for
+    :func:`~qrpark.occupancy.calibration.fit_calibration`)."""
 
-    def fit(z0: np.ndarray, f: np.ndarray, y: np.ndarray) -> Callable[[RawScores], np.ndarray]:
-        cal = fit_calibration(z0, f, y, "suite", method=method, l2=l2, l2_a=l2_a, l2_b=l2_b)
-        return lambda raw: cal.logits(raw.logits, raw.features)
+    def fit(seen: RawScores, y: np.ndarray) -> Callable[[RawScores], np.ndarray]:
+        cal = fit_calibration(
+            seen.logits,
+            seen.features,
+            y,
+            "suite",
+            method=method,
+            appearance=seen.appearance,
+            l2=l2,
+            l2_a=l2_a,
+            l2_b=l2_b,
+            memory_width=memory_width,
+            memory_weight=memory_weight,
+        )
+        return lambda raw: cal.logits(raw.logits, raw.features, raw.appearance)
 
     return fit
 
@@ -141,7 +165,7 @@ def summary(rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> dict[str, di
     }
 
 
-def _table(rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> str:
+def table(rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> str:
     head = "| camera | majority | " + " | ".join(keys) + " |"
     rule = "| --- | ---: | " + " | ".join("---:" for _ in keys) + " |"
     body = [
@@ -154,15 +178,35 @@ def _table(rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> str:
     return "\n".join([head, rule, *body])
 
 
+def report(
+    heading: str, scorer: str, rows: Sequence[dict[str, Any]], keys: Sequence[str], out: Path | None
+) -> None:
+    """Print ``heading`` and the table; with ``out``, also write rows and summary as JSON."""
+    print(heading)
+    print(table(rows, keys))
+    if out is not None:
+        out.write_text(
+            json.dumps({"scorer": scorer, "rows": rows, "summary": summary(rows, keys)}) + "\n",
+            encoding="utf-8",
+        )
+
+
+def suite_parser(doc: str | None, sweep: str) -> argparse.ArgumentParser:
+    """The options every synthetic suite takes: ``--model``, ``--classical``, ``--sweep``
+    (described by ``sweep``) and ``--json``."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--classical", action="store_true")
+    parser.add_argument("--sweep", action="store_true", help=sweep)
+    parser.add_argument("--json", type=Path, default=None)
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     from qrpark.occupancy.classifier import load_scorer
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=None)
-    parser.add_argument("--classical", action="store_true")
-    parser.add_argument("--sweep", action="store_true", help="compare calibration settings")
+    parser = suite_parser(__doc__, "compare calibration settings")
     parser.add_argument("--n", type=int, default=N_PER_CAMERA)
-    parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
 
     scorer = load_scorer(args.model, classical=args.classical)
@@ -171,19 +215,12 @@ def main(argv: list[str] | None = None) -> int:
         fits["direction"] = fitter("direction")
         for l2 in (10.0, 30.0, 100.0, 1000.0):
             for l2_b in (0.0, 3.0, 30.0):
-                fits[f"map {l2:g}/{l2_b:g}"] = fitter("map", l2, l2, l2_b)
+                fits[f"map {l2:g}/{l2_b:g}"] = fitter("map", l2=l2, l2_a=l2, l2_b=l2_b)
     else:
         fits["MAP head, 25+25"] = fitter("map")
+        fits["memory, 25+25"] = fitter("memory")
     rows = evaluate(scorer, render_cameras(args.n), fits)
-    keys = list(fits)
-    print(f"scorer {scorer.name}")
-    print(_table(rows, keys))
-    if args.json:
-        args.json.write_text(
-            json.dumps({"scorer": scorer.name, "rows": rows, "summary": summary(rows, keys)})
-            + "\n",
-            encoding="utf-8",
-        )
+    report(f"scorer {scorer.name}", scorer.name, rows, list(fits), args.json)
     return 0
 
 

@@ -2,32 +2,46 @@
 
 The uncalibrated scorer gives a logit ``z0`` and a feature vector ``f`` per patch. The
 calibrated logit is ``a·z0 + b + w·(f − mean)/scale``: with no data it equals ``z0`` (a = 1,
-b = 0, w = 0). Two ways to fit it (see :func:`fit_calibration`):
+b = 0, w = 0). Three ways to fit it (see :func:`fit_calibration`):
 
-- ``map`` (default): all of ``a``, ``b`` and ``w`` by logistic regression with a Gaussian prior
+- ``memory`` (the CNN's default): the ``map`` head plus a memory of the labelled patches'
+  appearance (:func:`qrpark.occupancy.scoring.describe_appearance`). A fixed camera sees the
+  same spaces again; a patch that looks like a remembered busy patch (the same car still
+  there) or a remembered free one (the same empty space) is pulled towards that label:
+  ``+ memory_weight · log((K̄_busy + ε) / (K̄_free + ε))``, where ``K̄`` is the mean over the
+  remembered patches of each class of ``exp(−d² / 2·memory_width²)`` and ``d²`` the mean squared
+  difference of the two appearance vectors. Far from everything remembered the term all
+  but vanishes (ε outweighs both means).
+- ``map``: all of ``a``, ``b`` and ``w`` by logistic regression with a Gaussian prior
   centred on the trained head (a = 1, b = 0, w = 0; ``b`` held only weakly). Since ``z0`` is the trained
   head applied to ``f``, this is a maximum-a-posteriori estimate of a new head over the
   features that stays near the synthetic one unless the camera's patches disagree with it.
-- ``direction`` (format 1's only method): ``w`` kept to one direction of feature space.
+- ``direction`` (format 1's only method, the classical fallback's default): ``w`` kept to one
+  direction of feature space.
 
-Both store the same fields, so a stored calibration of either kind is read back alike. Pure
+All store the same fields (``memory`` adds the remembered appearances), so a stored
+calibration of any kind is read back alike; format 1 (before ``memory``) is still read. Pure
 numpy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # 1: before the memory; read as a calibration without one
 L2 = 1.0  # ridge of the ``direction`` method
 MAP_L2 = 100.0  # prior strength on the feature weights of the ``map`` method
 MAP_L2_A = 100.0  # on the scale of the trained logit
 MAP_L2_B = 3.0  # on its offset; all three chosen on synthetic shifted cameras
-METHODS = ("map", "direction")
+MEMORY_WIDTH = 0.3  # kernel width, in the appearance vectors' standardised units
+MEMORY_WEIGHT = 1.0  # weight of the memory's log ratio; both chosen on synthetic fixed cameras
+_MEMORY_EPS = 1e-3  # keeps the log ratio finite and near 0 far from every remembered patch
+METHODS = ("memory", "map", "direction")
 _Z_CLIP = 20.0
 
 
@@ -107,9 +121,26 @@ class Calibration:
     n_free: int
     fit_log_loss: float
     method: str = "direction"
+    remembered: tuple[tuple[float, ...], ...] = ()
+    remembered_busy: tuple[bool, ...] = ()
+    memory_width: float = MEMORY_WIDTH
+    memory_weight: float = 0.0
 
-    def logits(self, z0: np.ndarray, features: np.ndarray) -> np.ndarray:
-        """Calibrated logits for raw logits ``z0`` (N) and features (N×D)."""
+    @property
+    def remembers(self) -> bool:
+        """Whether the calibrated logit needs the patches' appearance (method ``memory``)."""
+        return bool(self.remembered) and self.memory_weight != 0.0
+
+    def logits(
+        self, z0: np.ndarray, features: np.ndarray, appearance: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Calibrated logits for raw logits ``z0`` (N), features (N×D) and, for a calibration
+        that :attr:`remembers`, each patch's appearance (N×256).
+
+        Raises:
+            CalibrationError: features or appearance of the wrong shape, or no appearance for
+                a calibration that needs it.
+        """
         f = np.asarray(features, dtype=np.float64)
         if f.ndim != 2 or f.shape[1] != len(self.weights):
             raise CalibrationError(
@@ -118,11 +149,26 @@ class Calibration:
         x = (f - np.asarray(self.mean)) / np.asarray(self.scale)
         z = np.clip(np.asarray(z0, dtype=np.float64), -_Z_CLIP, _Z_CLIP)
         out: np.ndarray = self.a * z + self.b + x @ np.asarray(self.weights)
+        if self.remembers:
+            if appearance is None:
+                raise CalibrationError(
+                    "this calibration remembers appearances: pass the patches' appearance"
+                )
+            out = out + self.memory_weight * self.memory_logits(appearance)
         return out
 
-    def probabilities(self, z0: np.ndarray, features: np.ndarray) -> np.ndarray:
-        """Calibrated P(busy) for raw logits and features."""
-        return _sigmoid(self.logits(z0, features))
+    def memory_logits(self, appearance: np.ndarray) -> np.ndarray:
+        """The memory's log ratio (before ``memory_weight``) for appearances N×256."""
+        seen = np.asarray(self.remembered, dtype=np.float64)
+        return memory_log_ratio(
+            appearance, seen, np.asarray(self.remembered_busy, dtype=bool), self.memory_width
+        )
+
+    def probabilities(
+        self, z0: np.ndarray, features: np.ndarray, appearance: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Calibrated P(busy) for raw logits, features and (see :meth:`logits`) appearance."""
+        return _sigmoid(self.logits(z0, features, appearance))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping (floats and lists only)."""
@@ -139,6 +185,10 @@ class Calibration:
             "n_free": self.n_free,
             "fit_log_loss": self.fit_log_loss,
             "method": self.method,
+            "remembered": [list(v) for v in self.remembered],
+            "remembered_busy": list(self.remembered_busy),
+            "memory_width": self.memory_width,
+            "memory_weight": self.memory_weight,
         }
 
     @classmethod
@@ -148,7 +198,7 @@ class Calibration:
         Raises:
             CalibrationError: unknown version, missing keys or inconsistent lengths.
         """
-        if data.get("version") != FORMAT_VERSION:
+        if data.get("version") not in READABLE_VERSIONS:
             raise CalibrationError(f"unsupported calibration version {data.get('version')!r}")
         try:
             weights = tuple(float(v) for v in data["weights"])
@@ -167,11 +217,26 @@ class Calibration:
                 fit_log_loss=float(data["fit_log_loss"]),
                 # stored before the MAP head existed: the only method then
                 method=str(data.get("method", "direction")),
+                remembered=tuple(
+                    tuple(float(v) for v in row) for row in data.get("remembered", ())
+                ),
+                remembered_busy=tuple(bool(v) for v in data.get("remembered_busy", ())),
+                memory_width=float(data.get("memory_width", MEMORY_WIDTH)),
+                memory_weight=float(data.get("memory_weight", 0.0)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise CalibrationError(f"malformed calibration: {exc}") from exc
         if not len(weights) == len(mean) == len(scale) or min(scale, default=1.0) <= 0:
             raise CalibrationError("weights, mean and scale must have one positive scale each")
+        if (
+            len(cal.remembered) != len(cal.remembered_busy)
+            or len({len(row) for row in cal.remembered}) > 1
+        ):
+            raise CalibrationError("remembered appearances and labels must match, one length each")
+        if cal.memory_width <= 0:
+            raise CalibrationError("memory_width must be positive")
+        if (cal.method == "memory") != cal.remembers:
+            raise CalibrationError("only a memory calibration remembers appearances, and it must")
         if cal.method not in METHODS:
             raise CalibrationError(f"unknown calibration method {cal.method!r}")
         return cal
@@ -194,15 +259,41 @@ def _folds(busy: np.ndarray, k: int) -> np.ndarray:
     return fold
 
 
+def memory_log_ratio(
+    appearance: np.ndarray, remembered: np.ndarray, busy: np.ndarray, width: float
+) -> np.ndarray:
+    """``log((K̄_busy + ε) / (K̄_free + ε))`` per row of ``appearance`` (see the module text).
+
+    Raises:
+        CalibrationError: the appearance vectors' length differs from the remembered ones'.
+    """
+    a = np.asarray(appearance, dtype=np.float64)
+    if a.ndim != 2 or a.shape[1] != remembered.shape[1]:
+        raise CalibrationError(
+            f"calibration remembers {remembered.shape[1]}-number appearances, got shape {a.shape}"
+        )
+    # mean squared difference, as |a|² − 2a·r + |r|² to keep memory at N×M
+    d2 = (
+        (a**2).sum(axis=1)[:, None] - 2 * a @ remembered.T + (remembered**2).sum(axis=1)[None, :]
+    ) / a.shape[1]
+    kernel = np.exp(-np.maximum(d2, 0.0) / (2 * width**2))
+    near_busy = kernel[:, busy].mean(axis=1) if busy.any() else np.zeros(len(a))
+    near_free = kernel[:, ~busy].mean(axis=1) if (~busy).any() else np.zeros(len(a))
+    out: np.ndarray = np.log((near_busy + _MEMORY_EPS) / (near_free + _MEMORY_EPS))
+    return out
+
+
 def default_method(scorer: str) -> str:
     """The calibration each scorer gets unless asked otherwise.
 
-    ``map`` for the CNN; ``direction`` for the classical fallback (``classical:…``), whose nine
+    ``memory`` for the CNN (chosen on synthetic fixed cameras, ``python -m
+    training.occupancy.fixed``, then checked once on CNRPark: docs/occupancy.md);
+    ``direction`` for the classical fallback (``classical:…``), whose nine
     statistics the MAP strengths were not chosen for: on the synthetic shifted cameras
     (``python -m training.occupancy.shifted --classical --sweep``) ``direction`` scored 0.623
     on average against 0.605 for MAP 100/3.
     """
-    return "direction" if scorer.startswith("classical") else "map"
+    return "direction" if scorer.startswith("classical") else "memory"
 
 
 def fit_calibration(
@@ -212,34 +303,72 @@ def fit_calibration(
     scorer: str,
     *,
     method: str | None = None,
+    appearance: np.ndarray | None = None,
     l2: float | None = None,
     l2_a: float | None = None,
     l2_b: float | None = None,
+    memory_width: float = MEMORY_WIDTH,
+    memory_weight: float = MEMORY_WEIGHT,
 ) -> Calibration:
     """Fit a calibration on labelled patches of one camera (at least 2 of each class).
 
     ``z0`` are the scorer's raw logits (N), ``features`` its feature vectors (N×D) and
     ``is_busy`` the labels. ``scorer`` names the model the features came from, so that a
-    calibration is never applied to another model's features. ``method`` is ``map`` or
-    ``direction`` (default: :func:`default_method` of ``scorer``); ``l2`` overrides its prior
-    strength (:data:`MAP_L2` or :data:`L2`) and, for ``map``, ``l2_a`` and ``l2_b`` those on
-    ``a`` and ``b`` (:data:`MAP_L2_A`, :data:`MAP_L2_B`).
+    calibration is never applied to another model's features. ``method`` is ``memory``,
+    ``map`` or ``direction`` (default: :func:`default_method` of ``scorer``); ``memory``
+    needs each patch's ``appearance`` (N×256). ``l2`` overrides the head's prior strength
+    (:data:`MAP_L2` or :data:`L2`) and, for ``map`` and ``memory``, ``l2_a`` and ``l2_b`` those
+    on ``a`` and ``b`` (:data:`MAP_L2_A`, :data:`MAP_L2_B`); ``memory_width`` and
+    ``memory_weight`` the memory's kernel.
 
     Raises:
-        CalibrationError: shapes disagree, fewer than 2 patches of a class, or unknown method.
+        CalibrationError: shapes disagree, fewer than 2 patches of a class, unknown method, or
+            ``memory`` without appearances.
     """
     z, f, busy = _checked(z0, features, is_busy)
     method = default_method(scorer) if method is None else method
-    if method == "map":
+    if method in ("map", "memory"):
         strengths = (
             MAP_L2 if l2 is None else l2,
             MAP_L2_A if l2_a is None else l2_a,
             MAP_L2_B if l2_b is None else l2_b,
         )
-        return _fit_map(z, f, busy, scorer, *strengths)
+        head = _fit_map(z, f, busy, scorer, *strengths)
+        if method == "map":
+            return head
+        return _with_memory(head, appearance, busy, memory_width, memory_weight)
     if method == "direction":
         return _fit_direction(z, f, busy, scorer, L2 if l2 is None else l2)
     raise CalibrationError(f"unknown calibration method {method!r}")
+
+
+def _with_memory(
+    head: Calibration,
+    appearance: np.ndarray | None,
+    busy: np.ndarray,
+    width: float,
+    weight: float,
+) -> Calibration:
+    """``head`` (a fitted ``map`` head) that also remembers the patches' appearance.
+
+    ``fit_log_loss`` stays the head's: on its own patches the memory is right by construction
+    (each is its own nearest neighbour), so a loss with it would say nothing.
+    """
+    if appearance is None:
+        raise CalibrationError("the memory method needs each patch's appearance")
+    seen = np.asarray(appearance, dtype=np.float64)
+    if seen.ndim != 2 or seen.shape[0] != busy.size:
+        raise CalibrationError(f"need one appearance row per patch, got shape {seen.shape}")
+    if width <= 0:
+        raise CalibrationError("memory_width must be positive")
+    return replace(
+        head,
+        method="memory",
+        remembered=tuple(tuple(float(v) for v in row) for row in seen),
+        remembered_busy=tuple(bool(v) for v in busy),
+        memory_width=float(width),
+        memory_weight=float(weight),
+    )
 
 
 def _checked(

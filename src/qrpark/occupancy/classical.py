@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from qrpark.occupancy.scoring import RawScores, to_square_bgr
+from qrpark.occupancy.scoring import RawScores, describe_all, to_square_bgr
 
 SIZE = 64
 FEATURE_NAMES = (
@@ -118,9 +118,9 @@ class ClassicalScorer:
         return "classical:v1"
 
     def score(self, patches: Sequence[np.ndarray]) -> RawScores:
-        """Logits of the fixed head and the raw statistics of each patch."""
+        """Logits of the fixed head, the raw statistics and the appearance of each patch."""
         if not patches:
-            return RawScores(np.zeros(0), np.zeros((0, len(FEATURE_NAMES))))
+            return RawScores(np.zeros(0), np.zeros((0, len(FEATURE_NAMES))), describe_all([]))
         feats = np.stack([classical_features(p) for p in patches])
         logits = ((feats - self._mean) / self._scale) @ self._weights + self._bias
-        return RawScores(logits=logits, features=feats)
+        return RawScores(logits=logits, features=feats, appearance=describe_all(patches))

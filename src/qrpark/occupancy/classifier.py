@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from qrpark.occupancy.scoring import PatchScorer, RawScores, to_square_bgr
+from qrpark.occupancy.scoring import PatchScorer, RawScores, describe_all, to_square_bgr
 
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "occupancy.onnx"
 INPUT_SIZE = 64
@@ -46,14 +46,19 @@ class OnnxOccupancyModel:
         return f"cnn:{self.sha256[:12]}"
 
     def score(self, patches: Sequence[np.ndarray]) -> RawScores:
-        """Raw logits and 64 penultimate features of each patch."""
+        """Raw logits, 64 penultimate features and the appearance of each patch."""
         if not patches:
-            return RawScores(np.zeros(0), np.zeros((0, 64), np.float32))
-        batch = np.stack([to_square_bgr(p, INPUT_SIZE) for p in patches])
+            return RawScores(np.zeros(0), np.zeros((0, 64), np.float32), describe_all([]))
+        squares = [to_square_bgr(p, INPUT_SIZE) for p in patches]
+        batch = np.stack(squares)
         image = np.ascontiguousarray(batch.transpose(0, 3, 1, 2), dtype=np.float32) / 255.0
         prob, feats = self._session.run(["prob", "features"], {"image": image})
         p = np.clip(prob.astype(np.float64), _EPS, 1 - _EPS)
-        return RawScores(logits=np.log(p) - np.log1p(-p), features=np.asarray(feats))
+        return RawScores(
+            logits=np.log(p) - np.log1p(-p),
+            features=np.asarray(feats),
+            appearance=describe_all(squares),
+        )
 
 
 def load_scorer(

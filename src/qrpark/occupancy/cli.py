@@ -44,12 +44,21 @@ def eval_command(
     classical: Annotated[
         bool, typer.Option("--classical", help="Use the classical fallback, not the CNN.")
     ] = False,
+    method: Annotated[
+        str | None,
+        typer.Option(
+            "--method",
+            help="Calibration: memory (the CNN's default), map or direction (the classical "
+            "fallback's default). Only with --calibrate.",
+        ),
+    ] = None,
     batch: Annotated[int, typer.Option("--batch", min=1, help="Patches per inference call.")] = 64,
 ) -> None:
     """Score a labelled folder and print one JSON object with the figures."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+    from qrpark.occupancy.calibration import METHODS
     from qrpark.occupancy.classifier import load_scorer
     from qrpark.occupancy.evaluate import (
         NotALabelledFolderError,
@@ -58,6 +67,12 @@ def eval_command(
     )
 
     err = Console(stderr=True)
+    if method is not None and method not in METHODS:
+        err.print(f"[red]error:[/red] --method must be one of {', '.join(METHODS)}")
+        raise typer.Exit(2)
+    if method is not None and not calibrate:
+        err.print("[red]error:[/red] --method needs --calibrate N")
+        raise typer.Exit(2)
     try:
         scorer = load_scorer(model, classical=classical)
     except FileNotFoundError as exc:
@@ -79,6 +94,7 @@ def eval_command(
                 directory,
                 scorer,
                 calibrate=calibrate,
+                method=method,
                 batch=batch,
                 advance=lambda n: progress.advance(task, n),
                 on_total=lambda n: progress.update(task, total=n),

@@ -86,18 +86,31 @@ def _score_paths(
     batch: int,
     advance: Callable[[int], None],
 ) -> tuple[RawScores, float]:
-    logits: list[np.ndarray] = []
-    feats: list[np.ndarray] = []
+    parts: list[RawScores] = []
     seconds = 0.0
     for i in range(0, len(paths), batch):
         chunk = [read_patch(p) for p in paths[i : i + batch]]
         start = time.perf_counter()
-        raw = scorer.score(chunk)
+        parts.append(scorer.score(chunk))
         seconds += time.perf_counter() - start
-        logits.append(raw.logits)
-        feats.append(raw.features)
         advance(len(chunk))
-    return RawScores(np.concatenate(logits), np.concatenate(feats)), seconds
+    return join_scores(parts), seconds
+
+
+def join_scores(parts: Sequence[RawScores]) -> RawScores:
+    """One ``RawScores`` of several batches' (appearance kept only if every batch has it)."""
+    looks = [p.appearance for p in parts if p.appearance is not None]
+    return RawScores(
+        np.concatenate([p.logits for p in parts]),
+        np.concatenate([p.features for p in parts]),
+        np.concatenate(looks) if looks and len(looks) == len(parts) else None,
+    )
+
+
+def take(raw: RawScores, index: slice | np.ndarray) -> RawScores:
+    """The rows ``index`` of ``raw`` (logits, features and appearance alike)."""
+    looks = None if raw.appearance is None else raw.appearance[index]
+    return RawScores(raw.logits[index], raw.features[index], looks)
 
 
 def check_calibrate(calibrate: int, n_busy: int, n_free: int) -> None:
@@ -120,26 +133,35 @@ def score_with_calibration(
     """Score raw outputs of one camera's busy and free patches, each in file-name order.
 
     With ``calibrate`` = N > 0 the first N of each class fit the calibration and are left
-    out of the score; with 0 the raw logits decide. ``method``: see :func:`fit_calibration`.
+    out of the score; with 0 the raw logits decide. ``method``: see :func:`fit_calibration`
+    (``memory`` needs the scores' appearance).
 
     Raises:
         TooFewPatchesError: see :func:`check_calibrate`.
+        CalibrationError: ``memory`` asked for, or the default, without appearances.
     """
     n_busy, n_free = len(busy.logits), len(free.logits)
     check_calibrate(calibrate, n_busy, n_free)
     calibration: Calibration | None = None
     if calibrate:
+        first = slice(None, calibrate)
+        seen = join_scores([take(busy, first), take(free, first)])
         calibration = fit_calibration(
-            np.concatenate([busy.logits[:calibrate], free.logits[:calibrate]]),
-            np.concatenate([busy.features[:calibrate], free.features[:calibrate]]),
+            seen.logits,
+            seen.features,
             np.array([True] * calibrate + [False] * calibrate),
             scorer,
             method=method,
+            appearance=seen.appearance,
         )
-    z0 = np.concatenate([busy.logits[calibrate:], free.logits[calibrate:]])
-    feats = np.concatenate([busy.features[calibrate:], free.features[calibrate:]])
+    later = slice(calibrate, None)
+    rest = join_scores([take(busy, later), take(free, later)])
     truth = np.array([True] * (n_busy - calibrate) + [False] * (n_free - calibrate))
-    logits = calibration.logits(z0, feats) if calibration else z0
+    logits = (
+        calibration.logits(rest.logits, rest.features, rest.appearance)
+        if calibration
+        else rest.logits
+    )
     return score(logits > 0, truth), calibration
 
 
@@ -148,6 +170,7 @@ def evaluate_folder(
     scorer: PatchScorer,
     *,
     calibrate: int = 0,
+    method: str | None = None,
     batch: int = 64,
     advance: Callable[[int], None] = lambda _n: None,
     on_total: Callable[[int], None] = lambda _n: None,
@@ -155,8 +178,10 @@ def evaluate_folder(
     """Score every patch of ``directory`` and return the figures as a JSON-ready dict.
 
     With ``calibrate`` = N, the first N patches of each class in file-name order fit a
-    per-camera calibration and are left out of the score. ``ms_per_space`` counts resizing
-    and inference (not file decoding), averaged over all patches at ``batch`` per call.
+    per-camera calibration (``method``, default the scorer's: see
+    :func:`~qrpark.occupancy.calibration.default_method`) and are left out of the score.
+    ``ms_per_space`` counts resizing, inference and the appearance descriptor (not file
+    decoding), averaged over all patches at ``batch`` per call.
 
     Raises:
         NotALabelledFolderError: see :func:`list_labelled`.
@@ -168,7 +193,7 @@ def evaluate_folder(
     busy, t_busy = _score_paths(scorer, folder.busy, batch, advance)
     free, t_free = _score_paths(scorer, folder.free, batch, advance)
     result, calibration = score_with_calibration(
-        busy, free, calibrate=calibrate, scorer=scorer.name
+        busy, free, calibrate=calibrate, scorer=scorer.name, method=method
     )
     report: dict[str, Any] = {"dir": str(directory), "scorer": scorer.name}
     report.update(result.as_dict())
@@ -182,4 +207,8 @@ def evaluate_folder(
             "l2": calibration.l2,
             "fit_log_loss": round(calibration.fit_log_loss, 4),
         }
+        if calibration.remembers:
+            report["calibration"]["remembered"] = len(calibration.remembered)
+            report["calibration"]["memory_width"] = calibration.memory_width
+            report["calibration"]["memory_weight"] = calibration.memory_weight
     return report
