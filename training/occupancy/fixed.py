@@ -7,10 +7,12 @@ cannot tell whether a calibration gains from what a real fixed camera offers: th
 calibrated on come back, in other light and with other cars. Here each virtual camera (the
 styles of :data:`~training.occupancy.shifted.CAMERAS`) watches :data:`SPACES` spaces at
 :data:`MOMENTS` moments. A space keeps its place (ground, paint, stains, trees, the camera's
-view and crop: ``render_patch``'s place generator, seeded per space) while the sun, the light,
-the weather, the cars and the passers-by change from moment to moment. Occupancy follows a
-two-state chain per space (cars arrive and leave; about 40 % busy at the first moment, about
-70 % later), so early moments are emptier, as a car park in the morning is.
+view and crop: ``render_patch``'s place generator, seeded per space); the camera keeps its
+light of the day and its rendering (contrast, colour cast, blur, resolution, noise level, JPEG
+quality: one generator per camera); a parked car keeps its looks until it leaves (``lot``);
+the sun, the brightness and the passers-by change from moment to moment. Occupancy follows a
+two-state chain per space of a three-row lot (cars arrive and leave; about 40 % busy at the
+first moment, about 70 % later), so early moments are emptier, as a car park in the morning is.
 
 Patches are ordered moment first, then space, as ``YYYYMMDD_HHMM_<space>`` file names sort, and
 scored as ``qrpark occupancy eval DIR --calibrate 25`` scores such a folder: the first 25 busy
