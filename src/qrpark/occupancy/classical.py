@@ -121,6 +121,7 @@ class ClassicalScorer:
         """Logits of the fixed head, the raw statistics and the appearance of each patch."""
         if not patches:
             return RawScores(np.zeros(0), np.zeros((0, len(FEATURE_NAMES))), describe_all([]))
-        feats = np.stack([classical_features(p) for p in patches])
+        squares = [to_square_bgr(p, SIZE) for p in patches]  # resized once for both
+        feats = np.stack([classical_features(p) for p in squares])
         logits = ((feats - self._mean) / self._scale) @ self._weights + self._bias
-        return RawScores(logits=logits, features=feats, appearance=describe_all(patches))
+        return RawScores(logits=logits, features=feats, appearance=describe_all(squares))
