@@ -69,10 +69,19 @@ train-occupancy: $(TRAIN_STAMP) ## Retrain the occupancy CNN from synthetic patc
 PLATES_SEED ?= 20261124
 PLATE_FONTS := fonts-nanum fonts-nanum-extra fonts-noto-cjk fonts-liberation fonts-dejavu-extra
 
-.PHONY: train-plates
-train-plates: $(TRAIN_STAMP) ## Retrain the Korean plate recogniser from scratch on the CPU (seeded, ~40 min)
+.PHONY: plate-fonts
+plate-fonts: ## Install the Debian font packages the plate generators draw with (when missing)
 	@test -f /usr/share/fonts/truetype/nanum/NanumSquareB.ttf -a -f /usr/share/fonts/truetype/liberation/LiberationSansNarrow-Bold.ttf -a -f /usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf || { \
 		echo "installing Hangul fonts: $(PLATE_FONTS)"; \
 		if [ "$$(id -u)" -eq 0 ]; then apt-get install -y $(PLATE_FONTS); \
 		else sudo apt-get install -y $(PLATE_FONTS); fi; }
+
+.PHONY: train-plates
+train-plates: $(TRAIN_STAMP) plate-fonts ## Retrain the Korean plate recogniser from scratch on the CPU (seeded, ~40 min)
 	nice -n 10 $(BIN)/python -m training.plates.train --seed $(PLATES_SEED)
+
+FINDER_SEED ?= 20261201
+
+.PHONY: train-finder
+train-finder: $(TRAIN_STAMP) plate-fonts ## Retrain the learned plate finder from synthetic frames on the CPU (seeded, ~25 min)
+	nice -n 10 $(BIN)/python -m training.plates.train_finder --seed $(FINDER_SEED)

@@ -14,12 +14,21 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from qrpark.plates.domain import levenshtein, normalise, wilson_interval
-from qrpark.plates.finder import box_iou, find_plates
-from qrpark.plates.reader import KoreanRecognizer, LatinRecognizer, Mode, PlateReader, load_image
+from qrpark.plates.finder import box_iou
+from qrpark.plates.reader import (
+    DEFAULT_FINDER,
+    FinderKind,
+    KoreanRecognizer,
+    LatinRecognizer,
+    Mode,
+    PlateReader,
+    load_image,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 IOU = 0.5
@@ -47,17 +56,25 @@ def _speed() -> list[str]:
         kr.read_crop(c)
     rec = time.perf_counter() - t
 
-    reader = PlateReader(Mode.KR, threads=1)
     scenes = [generate.scene(np.random.default_rng(s), fonts)[0] for s in range(30)]
-    reader.read(scenes[0])
-    t = time.perf_counter()
-    for s in scenes:
-        find_plates(s)
-    finder = time.perf_counter() - t
-    t = time.perf_counter()
-    for s in scenes:
-        reader.read(s)
-    full = time.perf_counter() - t
+    rows = []
+    readers = {k: PlateReader(Mode.KR, threads=1, finder=k) for k in FinderKind}
+    for kind, reader in readers.items():
+        reader.read(scenes[0])
+        t = time.perf_counter()
+        for s in scenes:
+            reader.candidates(s)
+        finder = time.perf_counter() - t
+        t = time.perf_counter()
+        for s in scenes:
+            reader.read(s)
+        full = time.perf_counter() - t
+        rows += [
+            f"| finder `{kind.value}` only, 30 synthetic 1280×720 frames | "
+            f"{_rate(30, finder)} frames/s |",
+            f"| finder `{kind.value}` + recogniser, same frames | {_rate(30, full)} frames/s |",
+        ]
+    reader = readers[DEFAULT_FINDER]
     real_rows = []
     latin_dir = shared_data() / "plates-latin" / "us"
     if latin_dir.exists():
@@ -68,8 +85,9 @@ def _speed() -> list[str]:
             reader.read(f)
         real = time.perf_counter() - t
         real_rows = [
-            f"| finder + Korean recogniser, {len(frames)} real 1280×720 car photos "
-            f"(plates-latin/us, no Korean plate in them: every candidate is read) | "
+            f"| finder `{DEFAULT_FINDER.value}` + Korean recogniser, {len(frames)} real 1280×720 "
+            "car photos "
+            "(plates-latin/us, no Korean plate in them: every candidate is read) | "
             f"{_rate(len(frames), real)} frames/s |"
         ]
     return [
@@ -79,8 +97,7 @@ def _speed() -> list[str]:
         "|---|---|",
         f"| recogniser, 300 synthetic degraded crops (preprocess + model + decode) | "
         f"{_rate(300, rec)} plates/s |",
-        f"| finder only, 30 synthetic 1280×720 frames | {_rate(30, finder)} frames/s |",
-        f"| finder + recogniser, same frames | {_rate(30, full)} frames/s |",
+        *rows,
         *real_rows,
         "",
     ]
@@ -207,31 +224,66 @@ def _kr_scenes(base: Path) -> list[str]:
     labels = base / "plates-kr" / "scenes.csv"
     if not labels.exists():
         return ["### Korean scenes", "", f"Skipped: {labels} not found.", ""]
-    reader = PlateReader(Mode.KR, threads=1)
+    readers = {k: PlateReader(Mode.KR, threads=1, finder=k) for k in FinderKind}
     with labels.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
+    head = " | ".join(f"`{k.value}`" for k in FinderKind)
     lines = [
         "### Korean scenes: `plates-kr/scenes.csv` (finder + recogniser on full frames)",
         "",
-        "| image | expected | read (accepted, left→right) | labelled plate boxes found by "
-        f"a candidate (IoU ≥ {IOU}) |",
-        "|---|---|---|---|",
+        f"Per finder: the plates read and accepted (left to right) / the labelled plate boxes "
+        f"found by a candidate (IoU ≥ {IOU}).",
+        "",
+        f"| image | expected | {head} |",
+        "|---|---|" + "---|" * len(readers),
     ]
     for row in rows:
         path = labels.parent / row["file"]
         image = load_image(path)
-        result = reader.read(image)
-        got = "|".join(
-            p.text
-            for p in sorted(result.plates, key=lambda p: p.box[0] if p.box else 0)
-            if p.accepted
-        )
-        cands = find_plates(image, reader.max_candidates)
         xml = path.with_suffix(".xml")
         boxes = _voc_boxes(xml) if xml.exists() else []
-        found = sum(any(box_iou(c.box, b) >= IOU for c in cands) for b in boxes)
-        lines.append(f"| {path.name} | {row['plate_text']} | {got or '—'} | {found}/{len(boxes)} |")
+        cells = []
+        for reader in readers.values():
+            result = reader.read(image)
+            got = "|".join(
+                p.text
+                for p in sorted(result.plates, key=lambda p: p.box[0] if p.box else 0)
+                if p.accepted
+            )
+            cands = reader.candidates(image)
+            found = sum(any(box_iou(c.box, b) >= IOU for c in cands) for b in boxes)
+            cells.append(f"{got or '—'} / {found}/{len(boxes)}")
+        lines.append(f"| {path.name} | {row['plate_text']} | {' | '.join(cells)} |")
     return [*lines, ""]
+
+
+def _latin_one(rows: list[dict[str, str]], base: Path, finder: FinderKind) -> dict[str, Any]:
+    reader = PlateReader(Mode.LATIN, threads=1, finder=finder)
+    stats = {"n": 0, "cand": 0, "det": 0, "exact": 0, "exact_any": 0, "cands": 0}
+    by_region: dict[str, list[int]] = {}
+    busy = 0.0
+    for row in rows:
+        image = load_image(base / row["file"])
+        truth_box = (int(row["x"]), int(row["y"]), int(row["w"]), int(row["h"]))
+        truth = normalise(row["plate_text"])
+        cands = reader.candidates(image)
+        t = time.perf_counter()
+        result = reader.read(image)
+        busy += time.perf_counter() - t
+        best = result.best
+        accepted = [p for p in result.plates if p.accepted]
+        exact = bool(best and best.accepted and best.text == truth)
+        stats["n"] += 1
+        stats["cands"] += len(cands)
+        stats["cand"] += any(box_iou(c.box, truth_box) >= IOU for c in cands)
+        stats["det"] += bool(best and best.box and box_iou(best.box, truth_box) >= IOU)
+        stats["exact"] += exact
+        stats["exact_any"] += any(p.text == truth for p in accepted)
+        region = row["file"].split("/")[0]
+        by_region.setdefault(region, [0, 0])
+        by_region[region][0] += 1
+        by_region[region][1] += exact
+    return {**stats, "regions": by_region, "seconds": busy}
 
 
 def _latin(base: Path) -> list[str]:
@@ -240,47 +292,42 @@ def _latin(base: Path) -> list[str]:
         return ["### Latin scenes", "", f"Skipped: {labels} not found.", ""]
     with labels.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    reader = PlateReader(Mode.LATIN, threads=1)
-    stats = {"n": 0, "cand": 0, "det": 0, "exact": 0, "exact_any": 0}
-    by_region: dict[str, list[int]] = {}
-    t = time.perf_counter()
-    for row in rows:
-        image = load_image(labels.parent / row["file"])
-        truth_box = (int(row["x"]), int(row["y"]), int(row["w"]), int(row["h"]))
-        truth = normalise(row["plate_text"])
-        cands = find_plates(image, reader.max_candidates)
-        result = reader.read(image)
-        best = result.best
-        accepted = [p for p in result.plates if p.accepted]
-        det = bool(best and best.box and box_iou(best.box, truth_box) >= IOU)
-        exact = bool(best and best.accepted and best.text == truth)
-        stats["n"] += 1
-        stats["cand"] += any(box_iou(c.box, truth_box) >= IOU for c in cands)
-        stats["det"] += det
-        stats["exact"] += exact
-        stats["exact_any"] += any(p.text == truth for p in accepted)
-        region = row["file"].split("/")[0]
-        by_region.setdefault(region, [0, 0])
-        by_region[region][0] += 1
-        by_region[region][1] += exact
-    seconds = time.perf_counter() - t
-    n = stats["n"]
-    lo, hi = wilson_interval(stats["exact"], n)
-    regions = ", ".join(f"{k}: {v[1]}/{v[0]}" for k, v in sorted(by_region.items()))
+    kinds = list(FinderKind)
+    res = {k: _latin_one(rows, labels.parent, k) for k in kinds}
+    n = len(rows)
+
+    def cell(k: FinderKind, key: str) -> str:
+        return f"{res[k][key]}/{n} ({res[k][key] / n:.1%})"
+
+    def exact_cell(k: FinderKind) -> str:
+        lo, hi = wilson_interval(res[k]["exact"], n)
+        regions = ", ".join(f"{r} {v[1]}/{v[0]}" for r, v in sorted(res[k]["regions"].items()))
+        return f"{cell(k, 'exact')}, Wilson 95 % {lo:.1%}–{hi:.1%}; {regions}"
+
+    head = " | ".join(f"`{k.value}`{' (default)' if k is DEFAULT_FINDER else ''}" for k in kinds)
     return [
         f"### Latin scenes: `plates-latin` ({n} real car photos, `--mode latin`)",
         "",
-        "| measure | value |",
-        "|---|---|",
+        f"| measure | {head} |",
+        "|---|" + "---|" * len(kinds),
         f"| finder recall: a candidate box with IoU ≥ {IOU} against the labelled box | "
-        f"{stats['cand']}/{n} ({stats['cand'] / n:.1%}) |",
+        + " | ".join(cell(k, "cand") for k in kinds)
+        + " |",
         f"| detection recall: the returned best plate's box has IoU ≥ {IOU} | "
-        f"{stats['det']}/{n} ({stats['det'] / n:.1%}) |",
-        f"| exact match of the best accepted read | {stats['exact']}/{n} "
-        f"({stats['exact'] / n:.1%}, Wilson 95 % {lo:.1%}–{hi:.1%}); {regions} |",
-        f"| exact match among all accepted reads | {stats['exact_any']}/{n} |",
-        f"| frames/s (one core, RapidOCR rec on finder crops, full det+rec as fallback) | "
-        f"{_rate(n, seconds)} |",
+        + " | ".join(cell(k, "det") for k in kinds)
+        + " |",
+        "| exact match of the best accepted read | "
+        + " | ".join(exact_cell(k) for k in kinds)
+        + " |",
+        "| exact match among all accepted reads | "
+        + " | ".join(cell(k, "exact_any") for k in kinds)
+        + " |",
+        "| candidates per photo | "
+        + " | ".join(f"{res[k]['cands'] / n:.2f}" for k in kinds)
+        + " |",
+        "| frames/s (one core, RapidOCR rec on finder crops, full det+rec as fallback) | "
+        + " | ".join(_rate(n, res[k]["seconds"]) for k in kinds)
+        + " |",
         "",
     ]
 

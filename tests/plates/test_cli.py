@@ -102,3 +102,9 @@ def test_cli_import_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_unknown_finder_is_refused(plate_files: list[tuple[Path, str]]) -> None:
+    result = runner.invoke(app, ["plates", "read", "--finder", "xx", str(plate_files[0][0])])
+    assert result.exit_code == 2
+    assert "classical" in _flat(result.output)

@@ -15,7 +15,13 @@ from typing import TypeVar
 
 import numpy as np
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from training.plates import generate
 
 from qrpark.plates.domain import TOKEN_INDEX, tokenize
@@ -111,3 +117,14 @@ def load_or_build(
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(path, **data)
     return data
+
+
+def step_progress(label: str) -> Progress:
+    """A progress bar for ``label``'s training steps, showing a ``loss`` field."""
+    return Progress(
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} loss {task.fields[loss]:.3f}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )

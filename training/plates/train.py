@@ -20,10 +20,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from training.plates import generate
 from training.plates.calibrate import calibrate_card
-from training.plates.dataset import load_or_build
+from training.plates.dataset import load_or_build, step_progress
 from training.plates.model import PlateCRNN
 from training.plates.warmstart import load_onnx
 
@@ -151,15 +150,8 @@ def main() -> None:
     n = len(train["images"])
     order = rng.permutation(n)
     pos = 0
-    columns = (
-        TextColumn("[bold]train"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} loss {task.fields[loss]:.3f}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
     t_train = time.time()
-    with Progress(*columns) as progress:
+    with step_progress("train") as progress:
         task = progress.add_task("train", total=args.steps, loss=float("nan"))
         ema = None
         for step in range(args.steps):

@@ -33,11 +33,34 @@ def _mode(value: str) -> Any:
         raise typer.BadParameter(f"mode must be 'kr' or 'latin', not {value!r}") from None
 
 
-def _reader(mode: str) -> Any:
+FinderOption = Annotated[
+    str | None,
+    typer.Option(
+        "--finder",
+        help="Plate finder for whole frames: classical, learned or both (default: "
+        "the product's default).",
+    ),
+]
+
+
+def _finder(value: str | None) -> Any:
+    from qrpark.plates.reader import DEFAULT_FINDER, FinderKind
+
+    if value is None:
+        return DEFAULT_FINDER
+    try:
+        return FinderKind(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"finder must be 'classical', 'learned' or 'both', not {value!r}"
+        ) from None
+
+
+def _reader(mode: str, finder: str | None = None) -> Any:
     from qrpark.plates.reader import ModelMissingError, PlateReader
 
     try:
-        return PlateReader(_mode(mode))
+        return PlateReader(_mode(mode), finder=_finder(finder))
     except ModelMissingError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -50,11 +73,12 @@ def read(
     crop: Annotated[
         bool, typer.Option("--crop", help="The images are tight plate crops (skip the finder).")
     ] = False,
+    finder: FinderOption = None,
 ) -> None:
     """Print one JSON object per image: best plate, its confidence, box, type and time taken."""
     from qrpark.plates.reader import load_image
 
-    reader = _reader(mode)
+    reader = _reader(mode, finder)
     failed = False
     for path in images:
         try:
@@ -107,6 +131,7 @@ def evaluate(
     labels: Annotated[Path, typer.Option("--labels", help="CSV with file,plate_text columns.")],
     mode: ModeOption = "kr",
     crop: CropOption = True,
+    finder: FinderOption = None,
 ) -> None:
     """Read every labelled image and print one JSON object with accuracy, CER and speed.
 
@@ -119,7 +144,7 @@ def evaluate(
     from qrpark.plates.reader import load_image
 
     rows = load_labels(labels)
-    reader = _reader(mode)
+    reader = _reader(mode, finder)
     n = exact = rejected = wrong = 0
     edits = chars = 0
     busy = 0.0

@@ -62,7 +62,8 @@ def rectify(image: U8Image, quad: Quad, out_h: int = 64) -> U8Image:
     return np.asarray(crop, np.uint8)
 
 
-def _expand(quad: Quad, fx: float, fy: float) -> Quad:
+def expand_quad(quad: Quad, fx: float, fy: float) -> Quad:
+    """The quadrilateral grown by ``fx`` of its width and ``fy`` of its height, about its centre."""
     tl, tr, br, bl = quad
     ux = ((tr - tl) + (br - bl)) / 2
     uy = ((bl - tl) + (br - tr)) / 2
@@ -175,7 +176,7 @@ def find_plates(image: U8Image, max_candidates: int = 6) -> list[Candidate]:
         if any(_iou(box, s) > 0.7 for s in seen):
             continue
         seen.append(box)
-        crop = rectify(grey, _expand(quad, 0.04, 0.1), 40)
+        crop = rectify(grey, expand_quad(quad, 0.04, 0.1), 40)
         blobs = count_char_blobs(crop)
         if blobs < MIN_BLOBS:
             continue
@@ -192,7 +193,7 @@ def find_plates(image: U8Image, max_candidates: int = 6) -> list[Candidate]:
         if any(_iou(cand_box, b) > 0.3 for b in boxes):
             continue
         boxes.append(cand_box)
-        expanded = _expand(full, 0.06, 0.16)
+        expanded = expand_quad(full, 0.06, 0.16)
         crop = rectify(image, expanded, 64)
         out.append(Candidate(full, score, crop))
         if len(out) >= max_candidates:

@@ -9,6 +9,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from qrpark.plates.decode import Decoded, constrained, greedy
+from qrpark.plates.detector import FinderModelMissingError, LearnedFinder, onnx_session
 from qrpark.plates.domain import (
     TOKENS,
     PlateUse,
@@ -35,6 +37,19 @@ KR_MODEL = MODEL_DIR / "kr_plate_crnn.onnx"
 class Mode(StrEnum):
     KR = "kr"
     LATIN = "latin"
+
+
+class FinderKind(StrEnum):
+    """Which plate finder proposes candidates in a whole frame."""
+
+    CLASSICAL = "classical"
+    LEARNED = "learned"
+    #: Both, their candidates interleaved by rank, overlapping ones dropped.
+    BOTH = "both"
+
+
+#: The finder a reader uses unless told otherwise.
+DEFAULT_FINDER = FinderKind.CLASSICAL
 
 
 class ModelMissingError(RuntimeError):
@@ -76,16 +91,6 @@ class ImageResult:
     @property
     def best(self) -> PlateRead | None:
         return self.plates[0] if self.plates else None
-
-
-def _session(path: Path, threads: int) -> Any:
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    opts.inter_op_num_threads = 1
-    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 
 def plate_colour(crop: U8Image) -> str:  # noqa: PLR0911 (one return per colour)
@@ -162,7 +167,7 @@ class KoreanRecognizer:
                 f"the model wants input arrangement {self.arrange_version}; this qrpark knows "
                 f"1 to {ARRANGE_VERSION}"
             )
-        self._session = _session(self.model_path, self.threads)
+        self._session = onnx_session(self.model_path, self.threads)
 
     def log_probs(self, batch: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         out: npt.NDArray[np.float32] = self._session.run(None, {"image": batch})[0]
@@ -265,10 +270,18 @@ class PlateReader:
     mode: Mode = Mode.KR
     threads: int = 1
     max_candidates: int = 6
+    finder: FinderKind = DEFAULT_FINDER
     _kr: KoreanRecognizer | None = field(default=None, init=False, repr=False)
     _latin: LatinRecognizer | None = field(default=None, init=False, repr=False)
+    _learned: LearnedFinder | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self.finder = FinderKind(self.finder)
+        if self.finder is not FinderKind.CLASSICAL:
+            try:
+                self._learned = LearnedFinder(threads=self.threads)
+            except FinderModelMissingError as exc:
+                raise ModelMissingError(str(exc)) from None
         if self.mode is Mode.KR:
             self._kr = KoreanRecognizer(threads=self.threads)
         else:
@@ -280,6 +293,17 @@ class PlateReader:
         assert self._latin is not None
         return self._latin.plate(crop, box)
 
+    def candidates(self, image: U8Image) -> list[Candidate]:
+        """Plate candidates in a whole frame from the reader's finder, best first."""
+        if self._learned is None:
+            return find_plates(image, self.max_candidates)
+        learned = self._learned.find(image, self.max_candidates)
+        if self.finder is FinderKind.LEARNED:
+            return learned
+        return merge_candidates(
+            learned, find_plates(image, self.max_candidates), self.max_candidates
+        )
+
     def read(self, image: U8Image, *, crop: bool = False) -> ImageResult:
         """Read an image: a tight plate crop when ``crop``, otherwise a whole frame."""
         start = time.perf_counter()
@@ -287,7 +311,7 @@ class PlateReader:
             h, w = image.shape[:2]
             plates = [self._read_crop(image, (0, 0, w, h))]
             return ImageResult(tuple(plates), time.perf_counter() - start, 1)
-        candidates: list[Candidate] = find_plates(image, self.max_candidates)
+        candidates = self.candidates(image)
         reads = [self._read_crop(c.crop, c.box) for c in candidates]
         found = [r for r in reads if r.confidence > 0]
         if not any(r.accepted for r in found) and self._latin is not None:
@@ -300,6 +324,20 @@ class PlateReader:
                 continue
             kept.append(r)
         return ImageResult(tuple(kept), time.perf_counter() - start, len(candidates))
+
+
+def merge_candidates(
+    first: list[Candidate], second: list[Candidate], limit: int
+) -> list[Candidate]:
+    """Both finders' candidates taken in turn by rank, each dropped where it overlaps (IoU >
+    0.3) one already taken, at most ``limit``."""
+    out: list[Candidate] = []
+    for pair in zip_longest(first, second):
+        for cand in pair:
+            if cand is None or any(_overlap(cand.box, c.box) > 0.3 for c in out):
+                continue
+            out.append(cand)
+    return out[:limit]
 
 
 def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:

@@ -1,0 +1,121 @@
+"""The learned plate finder's geometry, post-processing, training data and candidate merging."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from training.plates import generate, scenes
+
+from qrpark.plates.detector import (
+    MULTIPLE,
+    STRIDE,
+    WORK_SIDE,
+    FinderModelMissingError,
+    LearnedFinder,
+    regions,
+    to_input,
+)
+from qrpark.plates.finder import Candidate, box_iou
+from qrpark.plates.reader import merge_candidates
+
+
+def _box(quad: np.ndarray) -> tuple[int, int, int, int]:
+    x0, y0 = quad.min(axis=0)
+    x1, y1 = quad.max(axis=0)
+    return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
+
+
+@pytest.mark.parametrize(("h", "w"), [(720, 1280), (1280, 720), (400, 520), (37, 91)])
+def test_input_keeps_the_aspect_and_pads_to_the_grid(h: int, w: int) -> None:
+    x, scale = to_input(np.full((h, w, 3), 200, np.uint8))
+    assert x.dtype == np.float32
+    assert x.shape[:2] == (1, 3)
+    assert x.shape[2] % MULTIPLE == 0
+    assert x.shape[3] % MULTIPLE == 0
+    assert round(max(h, w) * scale) == WORK_SIDE
+    assert x.shape[2] - round(h * scale) < MULTIPLE
+    assert x.shape[3] - round(w * scale) < MULTIPLE
+    assert 0.78 < float(x.max()) <= 1.0
+
+
+def test_regions_recover_the_plates_a_training_target_marks() -> None:
+    """The map the network is taught to draw gives back its plates' rectangles."""
+    big = cv2.boxPoints(((160.0, 120.0), (96.0, 24.0), 10.0)).astype(np.float32)
+    small = np.array([[400, 240], [448, 240], [448, 256], [400, 256]], np.float32)
+    prob = scenes.target((big, small), (512, 288), STRIDE) * 0.9
+    prob[55:70, 95:118] *= 0.8  # the small plate's cells a little weaker
+    prob[2, 2] = 0.95  # one hot cell: below the smallest plate
+    found = regions(prob, 0.5)
+    assert len(found) == 2
+    (quad, score), (other, weak) = found
+    assert score > weak > 0.5
+    tl, tr, _br, bl = quad
+    assert float(np.linalg.norm(tr - tl)) == pytest.approx(96, abs=6)
+    assert float(np.linalg.norm(bl - tl)) == pytest.approx(24, abs=5)
+    assert np.degrees(np.arctan2(*(tr - tl)[::-1])) == pytest.approx(10, abs=3)
+    assert quad.mean(axis=0) == pytest.approx([160, 120], abs=3)
+    assert box_iou(_box(other), (400, 240, 48, 16)) > 0.7
+
+
+def test_regions_of_an_empty_map() -> None:
+    assert regions(np.zeros((10, 20), np.float32), 0.5) == []
+    assert regions(np.full((10, 20), 0.49, np.float32), 0.5) == []
+
+
+def test_synthetic_frames_repeat_from_their_seed_and_mark_their_plates(
+    fonts: generate.Typefaces,
+) -> None:
+    a = scenes.frame(np.random.default_rng([3, 1]), fonts, (320, 240))
+    b = scenes.frame(np.random.default_rng([3, 1]), fonts, (320, 240))
+    assert np.array_equal(a.image, b.image)
+    assert all(np.array_equal(p, q) for p, q in zip(a.quads, b.quads, strict=True))
+    plates = 0
+    for seed in range(12):
+        f = scenes.frame(np.random.default_rng([3, seed]), fonts, (320, 240))
+        assert f.image.shape == (240, 320, 3)
+        assert f.image.dtype == np.uint8
+        t = scenes.target(f.quads, (320, 240), STRIDE)
+        assert t.shape == (60, 80)
+        assert t.min() >= 0
+        assert t.max() <= 1
+        for q in f.quads:
+            plates += 1
+            # The target covers the plate: its cells' summed share is the plate's area.
+            area = cv2.contourArea(q) / STRIDE**2
+            x0, y0, w, h = _box(q)
+            inside = t[
+                max(0, y0 // STRIDE) : (y0 + h) // STRIDE + 2,
+                max(0, x0 // STRIDE) : (x0 + w) // STRIDE + 2,
+            ].sum()
+            assert inside == pytest.approx(area, rel=0.35, abs=2)
+    assert plates >= 6
+
+
+def test_latin_plates_have_plate_shapes(rng: np.random.Generator) -> None:
+    for _ in range(10):
+        plate = scenes.latin_plate(rng)
+        h, w = plate.shape[:2]
+        assert plate.dtype == np.uint8
+        assert 1.9 <= w / h <= 4.8
+
+
+def _cand(x: int, score: float) -> Candidate:
+    quad = np.array([[x, 0], [x + 40, 0], [x + 40, 10], [x, 10]], np.float32)
+    return Candidate(quad, score, np.zeros((1, 1, 3), np.uint8))
+
+
+def test_merge_takes_candidates_in_turn_and_drops_overlaps() -> None:
+    learned = [_cand(0, 0.9), _cand(100, 0.8), _cand(200, 0.7)]
+    classical = [_cand(2, 9.0), _cand(300, 8.0)]
+    merged = merge_candidates(learned, classical, 6)
+    assert [c.box[0] for c in merged] == [0, 100, 300, 200]
+    assert len(merge_candidates(learned, classical, 2)) == 2
+    assert merge_candidates([], classical, 6) == classical
+
+
+def test_a_missing_finder_model_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(FinderModelMissingError, match="train-finder"):
+        LearnedFinder(tmp_path / "plate_finder.onnx")
