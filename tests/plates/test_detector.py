@@ -119,3 +119,56 @@ def test_merge_takes_candidates_in_turn_and_drops_overlaps() -> None:
 def test_a_missing_finder_model_is_reported(tmp_path: Path) -> None:
     with pytest.raises(FinderModelMissingError, match="train-finder"):
         LearnedFinder(tmp_path / "plate_finder.onnx")
+
+
+@pytest.fixture(scope="module")
+def learned() -> LearnedFinder:
+    return LearnedFinder()
+
+
+def test_the_shipped_finder_finds_plates_in_unseen_synthetic_frames(
+    fonts: generate.Typefaces, learned: LearnedFinder
+) -> None:
+    """Frames of a seed no training run used, at a 1280×720 camera's size."""
+    plates = found = false = 0
+    for seed in range(16):
+        f = scenes.frame(np.random.default_rng([4242, seed]), fonts, (512, 288))
+        frame = cv2.resize(f.image, (1280, 720), interpolation=cv2.INTER_LINEAR)
+        truth = [_box(q * 2.5) for q in f.quads]
+        boxes = [c.box for c in learned.find(frame)]
+        plates += len(truth)
+        found += sum(any(box_iou(b, t) >= 0.5 for b in boxes) for t in truth)
+        false += sum(not any(box_iou(b, t) >= 0.5 for t in truth) for b in boxes)
+    assert plates >= 10
+    assert found >= 0.8 * plates
+    assert false <= 8
+
+
+def test_the_shipped_finder_leaves_a_blank_frame_alone(learned: LearnedFinder) -> None:
+    assert learned.find(np.full((720, 1280, 3), 128, np.uint8)) == []
+
+
+def test_candidates_are_rectified_crops_of_the_frame(
+    fonts: generate.Typefaces, learned: LearnedFinder
+) -> None:
+    """On the classical finder's test frames (a plate on a block among random shapes)."""
+    hits = 0
+    for seed in range(10):
+        image, _text, quad = generate.scene(np.random.default_rng(seed), fonts)
+        cands = learned.find(image)
+        hits += any(box_iou(c.box, _box(quad)) >= 0.5 for c in cands)
+        for c in cands:
+            assert c.crop.shape[0] == 64
+            assert c.crop.shape[1] > 64
+    assert hits >= 7
+
+
+def test_reader_with_both_finders_reads_a_scene_plate(fonts: generate.Typefaces) -> None:
+    from qrpark.plates.reader import FinderKind, Mode, PlateReader
+
+    reader = PlateReader(Mode.KR, finder=FinderKind.BOTH)
+    right = 0
+    for seed in range(5):
+        image, text, _quad = generate.scene(np.random.default_rng(100 + seed), fonts)
+        right += any(p.text == text for p in reader.read(image).plates)
+    assert right >= 3

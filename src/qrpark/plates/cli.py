@@ -37,8 +37,8 @@ FinderOption = Annotated[
     str | None,
     typer.Option(
         "--finder",
-        help="Plate finder for whole frames: classical, learned or both (default: "
-        "the product's default).",
+        help="Plate finder for whole frames: classical (the default), learned (opt-in; "
+        "weaker on real photos) or both.",
     ),
 ]
 
