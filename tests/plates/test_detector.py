@@ -96,8 +96,10 @@ def test_synthetic_frames_repeat_from_their_seed_and_mark_their_plates(
 
 def test_latin_plates_have_plate_shapes(rng: np.random.Generator) -> None:
     for _ in range(10):
-        plate = scenes.latin_plate(rng)
+        plate, text = scenes.latin_plate(rng)
         h, w = plate.shape[:2]
+        assert text.isalnum()
+        assert 4 <= len(text) <= 9
         assert plate.dtype == np.uint8
         assert 1.9 <= w / h <= 4.8
 

@@ -79,8 +79,9 @@ def _latin_string(rng: np.random.Generator) -> str:
     return text
 
 
-def latin_plate(rng: np.random.Generator) -> np.ndarray:
-    """A flat Latin plate (RGB): European (long, blue band), American (2:1, state name) or other."""
+def latin_plate(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """A flat Latin plate (RGB): European (long, blue band), American (2:1, state name) or
+    other; and its characters (letters and digits only, as plate labels write them)."""
     fonts = _latin_fonts()
     font = fonts[int(rng.integers(len(fonts)))]
     style = rng.random()
@@ -99,7 +100,8 @@ def latin_plate(rng: np.random.Generator) -> np.ndarray:
             img[h - 5, band // 2].tolist(),
         )
         _paste(img, code, band // 2 - code.shape[1] // 2, round(h * 0.62), band, h // 3)
-        text = _text_image(_latin_string(rng), font, round(h * 0.62), ink, bg)
+        chars = _latin_string(rng)
+        text = _text_image(chars, font, round(h * 0.62), ink, bg)
         _paste(img, text, band + 4, round(h * 0.16), w - band - 8, round(h * 0.7))
     elif style < 0.9:  # American: 2:1, state name on top, light background with a band or art
         w, h = 240, 120
@@ -126,7 +128,8 @@ def latin_plate(rng: np.random.Generator) -> np.ndarray:
         state = "".join(rng.choice(list(string.ascii_uppercase), int(rng.integers(4, 12))))
         top = _text_image(state, font, round(h * 0.16), _colour(rng), bg)
         _paste(img, top, round(w * 0.15), round(h * 0.05), round(w * 0.7), round(h * 0.2))
-        text = _text_image(_latin_string(rng), font, round(h * 0.5), ink, bg)
+        chars = _latin_string(rng)
+        text = _text_image(chars, font, round(h * 0.5), ink, bg)
         _paste(img, text, round(w * 0.06), round(h * 0.28), round(w * 0.88), round(h * 0.5))
         if rng.random() < 0.5:
             low = "".join(rng.choice(list(string.ascii_lowercase + " "), int(rng.integers(6, 20))))
@@ -137,11 +140,12 @@ def latin_plate(rng: np.random.Generator) -> np.ndarray:
         bg = _colour(rng) if rng.random() < 0.5 else generate._jitter(rng, (25, 25, 30), 15)
         ink = (235, 235, 235) if sum(bg) < 380 else (20, 20, 20)
         img = np.full((h, w, 3), bg, np.uint8)
-        text = _text_image(_latin_string(rng), font, round(h * 0.55), ink, bg)
+        chars = _latin_string(rng)
+        text = _text_image(chars, font, round(h * 0.55), ink, bg)
         _paste(img, text, round(w * 0.05), round(h * 0.2), round(w * 0.9), round(h * 0.6))
     edge = tuple(float(v) * rng.uniform(0.3, 0.8) for v in img[h // 2, w - 3])
     cv2.rectangle(img, (0, 0), (w - 1, h - 1), edge, int(rng.integers(1, 4)))
-    return img
+    return img, "".join(ch for ch in chars if ch.isalnum())
 
 
 def _paste(img: np.ndarray, part: np.ndarray, x: int, y: int, max_w: int, max_h: int) -> None:
@@ -368,7 +372,7 @@ def frame(
             kinds = list(generate.KINDS)
             plate, _ = generate.render_plate(rng, kinds[int(rng.integers(len(kinds)))], fonts)
         else:
-            plate = latin_plate(rng)
+            plate, _ = latin_plate(rng)
         quads.append(_car(rng, img, plate[..., ::-1].astype(np.float32), cx, cy, pw))
     return Frame(_photograph(rng, img), tuple(quads))
 
