@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -20,7 +21,7 @@ from training.plates import generate
 
 from qrpark.plates.finder import expand_quad
 
-#: Latin faces (Debian fonts-dejavu, fonts-liberation) for Latin plates and for clutter text.
+#: Latin faces (Debian fonts-dejavu-core and -extra, fonts-liberation) for Latin plates and clutter.
 LATIN_FONTS: tuple[str, ...] = (
     generate.DEJAVU + "DejaVuSansCondensed-Bold.ttf",
     generate.DEJAVU + "DejaVuSans-Bold.ttf",
@@ -30,8 +31,10 @@ LATIN_FONTS: tuple[str, ...] = (
     generate.LIBERATION + "LiberationMono-Bold.ttf",
     generate.LIBERATION + "LiberationSerif-Bold.ttf",
 )
-#: Bumped whenever the same seed would draw different frames.
-SCENE_VERSION = 1
+#: Bumped whenever the same seed would draw different frames; older versions listed in
+#: SCENE_VERSIONS still draw the same bytes as they did.
+SCENE_VERSION = 2
+SCENE_VERSIONS = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -56,12 +59,15 @@ def _text_image(
     return np.asarray(img)
 
 
-def _latin_fonts() -> list[str]:
-    from pathlib import Path
-
+def latin_fonts(strict: bool = False) -> list[str]:
+    """The Latin faces found on this machine; ``strict`` refuses a machine that lacks one, as
+    training must (a missing face would change what the seed draws)."""
     found = [f for f in LATIN_FONTS if Path(f).exists()]
-    if not found:
-        raise RuntimeError(f"no Latin font found: apt-get install -y {generate.FONT_PACKAGES}")
+    if not found or (strict and len(found) < len(LATIN_FONTS)):
+        missing = ", ".join(f for f in LATIN_FONTS if f not in found)
+        raise RuntimeError(
+            f"Latin fonts missing ({missing}): apt-get install -y {generate.FONT_PACKAGES}"
+        )
     return found
 
 
@@ -82,7 +88,7 @@ def _latin_string(rng: np.random.Generator) -> str:
 def latin_plate(rng: np.random.Generator) -> tuple[np.ndarray, str]:
     """A flat Latin plate (RGB): European (long, blue band), American (2:1, state name) or
     other; and its characters (letters and digits only, as plate labels write them)."""
-    fonts = _latin_fonts()
+    fonts = latin_fonts()
     font = fonts[int(rng.integers(len(fonts)))]
     style = rng.random()
     if style < 0.45:  # European: 520×110, white or yellow, blue band on the left
@@ -184,10 +190,29 @@ def _background(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
     return img
 
 
+def _texture(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
+    """Coloured noise summed over octaves (1/f-like): paint, grime, foliage, gravel, glare."""
+    out = np.zeros((h, w, 3), np.float32)
+    amp, total = 1.0, 0.0
+    cells = int(rng.integers(2, 5))
+    while cells < max(w, h) // 2:
+        grid = rng.normal(0, 1, (cells * h // max(w, h) + 2, cells * w // max(w, h) + 2, 3))
+        out += amp * cv2.resize(grid.astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
+        total += amp
+        amp *= float(rng.uniform(0.4, 0.8))
+        cells *= 2
+    out /= total
+    base = rng.uniform(30, 220, 3).astype(np.float32)
+    spread = rng.uniform(15, 80, 3).astype(np.float32)
+    if rng.random() < 0.5:  # one hue, varying in lightness only
+        out = np.repeat(out[..., :1], 3, axis=2)
+    return np.clip(base + out * spread, 0, 255)
+
+
 def _clutter(rng: np.random.Generator, img: np.ndarray, n: int, hangul: list[str]) -> None:
     """Shapes and texts that are not plates, some of them deliberately plate-like."""
     h, w = img.shape[:2]
-    fonts = _latin_fonts()
+    fonts = latin_fonts()
     for _ in range(n):
         r = rng.random()
         x, y = int(rng.integers(-20, w)), int(rng.integers(-20, h))
@@ -259,10 +284,22 @@ def _clutter(rng: np.random.Generator, img: np.ndarray, n: int, hangul: list[str
 
 
 def _car(
-    rng: np.random.Generator, img: np.ndarray, plate: np.ndarray, cx: float, cy: float, pw: float
+    rng: np.random.Generator,
+    img: np.ndarray,
+    plate: np.ndarray,
+    cx: float,
+    cy: float,
+    pw: float,
+    version: int = 1,
 ) -> np.ndarray:
-    """Draw a car front or rear centred on (cx, cy) with its plate of width ``pw``; plate quad."""
+    """Draw a car front or rear centred on (cx, cy) with its plate of width ``pw``; plate quad.
+
+    From version 2 a third of the plates stand alone on the background (no car drawn: the plate
+    must be found by what it is, not by what it sits on), and bodies are textured and shaded.
+    """
     h, w = img.shape[:2]
+    if version >= 2 and rng.random() < 0.33:
+        return _mount(rng, img, plate, cx, cy, pw)
     cw = pw * rng.uniform(2.6, 4.2)
     ch = cw * rng.uniform(0.55, 0.9)
     top = cy - ch * rng.uniform(0.55, 0.75)
@@ -302,7 +339,24 @@ def _car(
             cv2.line(img, (int(x0 + cw * 0.3), yy), (int(x1 - cw * 0.3), yy), dark, 2)
     bumper = tuple(int(v) for v in rng.integers(10, 120, 3))
     cv2.rectangle(img, (int(x0), int(top + ch * 0.82)), (int(x1), int(top + ch)), bumper, -1)
-    # The plate, in perspective, possibly inside a dealer frame.
+    if version >= 2 and rng.random() < 0.7:
+        # Paint that is not flat: the body's own texture and a light falling across it.
+        body_mask = np.zeros((h, w), np.float32)
+        cv2.fillPoly(body_mask, [pts], 1.0)
+        tex = _texture(rng, w, h)
+        mix = float(rng.uniform(0.2, 0.7))
+        shade = np.linspace(rng.uniform(0.6, 1.3), rng.uniform(0.6, 1.3), h, dtype=np.float32)
+        m = body_mask[..., None]
+        img[:] = img * (1 - m) + (img * (1 - mix) + tex * mix) * shade[:, None, None] * m
+    return _mount(rng, img, plate, cx, cy, pw)
+
+
+def _mount(
+    rng: np.random.Generator, img: np.ndarray, plate: np.ndarray, cx: float, cy: float, pw: float
+) -> np.ndarray:
+    """Warp the plate into the frame at (cx, cy), ``pw`` wide, in perspective; its quad."""
+    h, w = img.shape[:2]
+    # Possibly inside a dealer frame.
     ph0, pw0 = plate.shape[:2]
     scale = pw / pw0
     ph = ph0 * scale
@@ -351,10 +405,17 @@ def frame(
     fonts: generate.Typefaces,
     size: tuple[int, int] = (384, 384),
     max_cars: int = 3,
+    version: int = SCENE_VERSION,
 ) -> Frame:
-    """One synthetic frame of ``size`` (width, height) and its plates' quadrilaterals."""
+    """One synthetic frame of ``size`` (width, height) and its plates' quadrilaterals, as scene
+    version ``version`` draws it."""
+    if version not in SCENE_VERSIONS:
+        raise ValueError(f"scene version {version} is not drawn any more ({SCENE_VERSIONS})")
     w, h = size
     img = _background(rng, w, h)
+    if version >= 2 and rng.random() < 0.6:
+        a = float(rng.uniform(0.3, 1.0))
+        img = img * (1 - a) + _texture(rng, w, h) * a
     hangul = sorted({f for f, _ in fonts.hangul})
     _clutter(rng, img, int(rng.integers(3, 16)), hangul)
     quads: list[np.ndarray] = []
@@ -373,7 +434,11 @@ def frame(
             plate, _ = generate.render_plate(rng, kinds[int(rng.integers(len(kinds)))], fonts)
         else:
             plate, _ = latin_plate(rng)
-        quads.append(_car(rng, img, plate[..., ::-1].astype(np.float32), cx, cy, pw))
+        quads.append(_car(rng, img, plate[..., ::-1].astype(np.float32), cx, cy, pw, version))
+    if version >= 2 and rng.random() < 0.5:
+        # Light that is uneven over the whole frame: clouds, shade of trees and buildings.
+        light = _texture(rng, w, h)[..., :1] / 128.0
+        img = img * np.clip(light, 0.4, 1.6)
     return Frame(_photograph(rng, img), tuple(quads))
 
 

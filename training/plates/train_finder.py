@@ -38,18 +38,19 @@ IOU = 0.5
 
 
 def render_chunk(
-    size: tuple[int, int], args: tuple[int, int, int, int]
+    size: tuple[int, int], version: int, args: tuple[int, int, int, int]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Frames, per-cell targets and quads (padded with NaN) of one chunk."""
     seed, split, chunk, count = args
     rng = np.random.default_rng([seed, split, chunk])
     fonts = generate.typefaces(strict=True)
+    scenes.latin_fonts(strict=True)
     w, h = size
     images = np.zeros((count, h, w, 3), np.uint8)
     targets = np.zeros((count, h // STRIDE, w // STRIDE), np.float16)
     quads = np.full((count, MAX_QUADS, 4, 2), np.nan, np.float32)
     for i in range(count):
-        f = scenes.frame(rng, fonts, size, MAX_QUADS)
+        f = scenes.frame(rng, fonts, size, MAX_QUADS, version)
         images[i] = f.image
         targets[i] = scenes.target(f.quads, size, STRIDE)
         for k, q in enumerate(f.quads):
@@ -58,13 +59,18 @@ def render_chunk(
 
 
 def load_or_build(
-    path: Path, seed: int, split: int, n: int, size: tuple[int, int], workers: int
+    path: Path, seed: int, split: int, n: int, size: tuple[int, int], workers: int, version: int
 ) -> dict[str, np.ndarray]:
     if path.exists():
         with np.load(path) as z:
             return {k: z[k] for k in z.files}
     parts = map_chunks(
-        partial(render_chunk, size), seed, split, n, workers, f"rendering frames, split {split}"
+        partial(render_chunk, size, version),
+        seed,
+        split,
+        n,
+        workers,
+        f"rendering frames, split {split}",
     )
     data = {
         "images": np.concatenate([p[0] for p in parts]),
@@ -121,6 +127,13 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--workers", type=int, default=2, help="processes rendering the frames")
     ap.add_argument("--threshold", type=float, default=0.5)
+    ap.add_argument(
+        "--scene-version",
+        type=int,
+        choices=scenes.SCENE_VERSIONS,
+        default=scenes.SCENE_VERSION,
+        help="draw the frames as this version of the scene renderer did",
+    )
     ap.add_argument("--out", type=Path, default=FINDER_MODEL)
     args = ap.parse_args()
 
@@ -128,7 +141,9 @@ def main() -> None:
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     t0 = time.time()
-    tag = f"s{scenes.SCENE_VERSION}g{generate.GENERATOR_VERSION}-{args.seed}"
+    generate.typefaces(strict=True)  # every face present, before any work
+    scenes.latin_fonts(strict=True)
+    tag = f"s{args.scene_version}g{generate.GENERATOR_VERSION}-{args.seed}"
     train = load_or_build(
         RUNS / f"train-{tag}-{args.train_size}.npz",
         args.seed,
@@ -136,6 +151,7 @@ def main() -> None:
         args.train_size,
         (FRAME, FRAME),
         args.workers,
+        args.scene_version,
     )
     val = load_or_build(
         RUNS / f"val-{tag}-{args.val_size}.npz",
@@ -144,6 +160,7 @@ def main() -> None:
         args.val_size,
         VAL_SIZE,
         args.workers,
+        args.scene_version,
     )
     print(f"data ready in {time.time() - t0:.0f}s", flush=True)
 
@@ -217,7 +234,7 @@ def main() -> None:
         "steps": args.steps,
         "train_size": args.train_size,
         "width": args.width,
-        "scene_version": scenes.SCENE_VERSION,
+        "scene_version": args.scene_version,
         "generator_version": generate.GENERATOR_VERSION,
         "parameters": sum(p.numel() for p in model.parameters()),
         "synthetic_val": {
