@@ -80,7 +80,7 @@ plate-fonts: ## Install the Debian font packages the plate generators draw with 
 train-plates: $(TRAIN_STAMP) plate-fonts ## Retrain the Korean plate recogniser from scratch on the CPU (seeded, ~40 min)
 	nice -n 10 $(BIN)/python -m training.plates.train --seed $(PLATES_SEED)
 
-FINDER_SEED ?= 20261201
+FINDER_SEED ?= 20261202
 
 .PHONY: train-finder
 train-finder: $(TRAIN_STAMP) plate-fonts ## Retrain the learned plate finder from synthetic frames on the CPU (seeded, ~25 min)

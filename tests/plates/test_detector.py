@@ -149,7 +149,7 @@ def test_the_shipped_finder_finds_plates_in_unseen_synthetic_frames(
     version the model was trained on."""
     card = json.loads(FINDER_MODEL.with_suffix(".json").read_text(encoding="utf-8"))
     plates = found = false = 0
-    for seed in range(16):
+    for seed in range(40):
         f = scenes.frame(
             np.random.default_rng([4242, seed]), fonts, (512, 288), version=card["scene_version"]
         )
@@ -159,9 +159,10 @@ def test_the_shipped_finder_finds_plates_in_unseen_synthetic_frames(
         plates += len(truth)
         found += sum(any(box_iou(b, t) >= 0.5 for b in boxes) for t in truth)
         false += sum(not any(box_iou(b, t) >= 0.5 for t in truth) for b in boxes)
-    assert plates >= 10
-    assert found >= 0.8 * plates
-    assert false <= 8
+    # Its card's validation figures: 85 % found, 0.37 false regions per frame (400 frames).
+    assert plates >= 25
+    assert found >= 0.7 * plates
+    assert false <= 40
 
 
 def test_the_shipped_finder_leaves_a_blank_frame_alone(learned: LearnedFinder) -> None:
