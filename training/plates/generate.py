@@ -494,13 +494,20 @@ def _degrade(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
             out, (max(4, round(w * s)), max(4, round(h * s))), interpolation=cv2.INTER_AREA
         )
         out = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
-    # Sensor noise.
+    return noise_and_jpeg(rng, out, max_sigma=14, min_quality=10)
+
+
+def noise_and_jpeg(
+    rng: np.random.Generator, out: np.ndarray, max_sigma: float, min_quality: int
+) -> np.ndarray:
+    """Sensor noise (σ from 2 to ``max_sigma``) and JPEG (quality ``min_quality`` to 90), each
+    on 60 % of images: the last steps of a camera, for crops and whole frames alike."""
     if rng.random() < 0.6:
-        noise = rng.normal(0, rng.uniform(2, 14), out.shape)
+        noise = rng.normal(0, rng.uniform(2, max_sigma), out.shape)
         out = np.clip(out.astype(np.float32) + noise, 0, 255).astype(np.uint8)
-    # JPEG.
     if rng.random() < 0.6:
-        ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(10, 90))])
+        quality = int(rng.integers(min_quality, 90))
+        ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, quality])
         if ok:
             out = cv2.imdecode(buf, cv2.IMREAD_COLOR)
     return out

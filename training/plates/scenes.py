@@ -390,14 +390,7 @@ def _photograph(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
     out = np.clip(img, 0, 255).astype(np.uint8)
     if rng.random() < 0.5:
         out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.3, 1.6))
-    if rng.random() < 0.6:
-        noise = rng.normal(0, rng.uniform(2, 12), out.shape)
-        out = np.clip(out.astype(np.float32) + noise, 0, 255).astype(np.uint8)
-    if rng.random() < 0.6:
-        ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(20, 90))])
-        if ok:
-            out = cv2.imdecode(buf, cv2.IMREAD_COLOR)
-    return np.asarray(out, np.uint8)
+    return np.asarray(generate.noise_and_jpeg(rng, out, max_sigma=12, min_quality=20), np.uint8)
 
 
 def frame(
