@@ -250,8 +250,8 @@ def _kr_scenes(base: Path) -> list[str]:
                 for p in sorted(result.plates, key=lambda p: p.box[0] if p.box else 0)
                 if p.accepted
             )
-            cands = reader.candidates(image)
-            found = sum(any(box_iou(c.box, b) >= IOU for c in cands) for b in boxes)
+            cands = result.candidate_boxes
+            found = sum(any(box_iou(c, b) >= IOU for c in cands) for b in boxes)
             cells.append(f"{got or '—'} / {found}/{len(boxes)}")
         lines.append(f"| {path.name} | {row['plate_text']} | {' | '.join(cells)} |")
     return [*lines, ""]
@@ -266,16 +266,15 @@ def _latin_one(rows: list[dict[str, str]], base: Path, finder: FinderKind) -> di
         image = load_image(base / row["file"])
         truth_box = (int(row["x"]), int(row["y"]), int(row["w"]), int(row["h"]))
         truth = normalise(row["plate_text"])
-        cands = reader.candidates(image)
-        t = time.perf_counter()
         result = reader.read(image)
-        busy += time.perf_counter() - t
+        busy += result.seconds
+        cands = result.candidate_boxes
         best = result.best
         accepted = [p for p in result.plates if p.accepted]
         exact = bool(best and best.accepted and best.text == truth)
         stats["n"] += 1
         stats["cands"] += len(cands)
-        stats["cand"] += any(box_iou(c.box, truth_box) >= IOU for c in cands)
+        stats["cand"] += any(box_iou(c, truth_box) >= IOU for c in cands)
         stats["det"] += bool(best and best.box and box_iou(best.box, truth_box) >= IOU)
         stats["exact"] += exact
         stats["exact_any"] += any(p.text == truth for p in accepted)

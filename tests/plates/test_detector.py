@@ -191,5 +191,7 @@ def test_reader_with_both_finders_reads_a_scene_plate(fonts: generate.Typefaces)
     right = 0
     for seed in range(5):
         image, text, _quad = generate.scene(np.random.default_rng(100 + seed), fonts)
-        right += any(p.text == text for p in reader.read(image).plates)
+        result = reader.read(image)
+        right += any(p.text == text for p in result.plates)
+        assert result.candidate_boxes == tuple(c.box for c in reader.candidates(image))
     assert right >= 3

@@ -86,7 +86,8 @@ class ImageResult:
 
     plates: tuple[PlateRead, ...]
     seconds: float
-    candidates: int = 0
+    #: The boxes of the candidates that were read (the whole image for a crop).
+    candidate_boxes: tuple[tuple[int, int, int, int], ...] = ()
 
     @property
     def best(self) -> PlateRead | None:
@@ -310,7 +311,7 @@ class PlateReader:
         if crop:
             h, w = image.shape[:2]
             plates = [self._read_crop(image, (0, 0, w, h))]
-            return ImageResult(tuple(plates), time.perf_counter() - start, 1)
+            return ImageResult(tuple(plates), time.perf_counter() - start, ((0, 0, w, h),))
         candidates = self.candidates(image)
         reads = [self._read_crop(c.crop, c.box) for c in candidates]
         found = [r for r in reads if r.confidence > 0]
@@ -323,7 +324,9 @@ class PlateReader:
             if r.box and any(k.box and _overlap(r.box, k.box) > 0.3 for k in kept):
                 continue
             kept.append(r)
-        return ImageResult(tuple(kept), time.perf_counter() - start, len(candidates))
+        return ImageResult(
+            tuple(kept), time.perf_counter() - start, tuple(c.box for c in candidates)
+        )
 
 
 def merge_candidates(
