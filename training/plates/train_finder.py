@@ -16,6 +16,7 @@ import os
 import shlex
 import sys
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -35,6 +36,8 @@ CROP = 256  # and trained on as random CROP × CROP windows
 VAL_SIZE = (512, 288)  # validation frames have a 1280×720 camera's shape at the work size
 MAX_QUADS = 3
 IOU = 0.5
+#: (frame, threshold) -> candidate boxes (x, y, w, h)
+Predict = Callable[[np.ndarray, float], list[tuple[int, int, int, int]]]
 
 
 def render_chunk(
@@ -88,12 +91,12 @@ def _box(quad: np.ndarray) -> tuple[int, int, int, int]:
     return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
 
 
-def evaluate(predict: object, data: dict[str, np.ndarray], threshold: float) -> dict[str, float]:
+def evaluate(predict: Predict, data: dict[str, np.ndarray], threshold: float) -> dict[str, float]:
     """Recall (a candidate box with IoU ≥ 0.5 per plate) and false regions per frame."""
     found = total = false = 0
     for img, quads in zip(data["images"], data["quads"], strict=True):
         truth = [_box(q) for q in quads if not np.isnan(q).any()]
-        boxes = predict(img, threshold)  # type: ignore[operator]
+        boxes = predict(img, threshold)
         total += len(truth)
         found += sum(any(box_iou(b, t) >= IOU for b in boxes) for t in truth)
         false += sum(not any(box_iou(b, t) >= IOU for t in truth) for b in boxes)
@@ -101,7 +104,7 @@ def evaluate(predict: object, data: dict[str, np.ndarray], threshold: float) -> 
     return {"recall": found / max(total, 1), "false_per_frame": false / n, "plates": total}
 
 
-def net_boxes(model: PlateFinderNet) -> object:
+def net_boxes(model: PlateFinderNet) -> Predict:
     def predict(img: np.ndarray, threshold: float) -> list[tuple[int, int, int, int]]:
         x = torch.from_numpy(img.astype(np.float32).transpose(2, 0, 1)[None] / 255.0)
         with torch.no_grad():
