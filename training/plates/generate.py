@@ -16,6 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+from training.plates import strokes
 
 from qrpark.plates.domain import (
     COMMERCIAL_SYLLABLES,
@@ -76,12 +77,14 @@ HELD_OUT_DIGIT_FONTS: tuple[Font, ...] = (
 class Typefaces:
     """The faces plates are drawn with: each plate takes one Hangul face and, with chance
     ``mixed_digits``, its digits from one of ``digits`` instead of that face; with chance
-    ``bent`` every glyph of the plate is bent a little (``bend``)."""
+    ``bent`` every glyph of the plate is bent a little (``bend``); with chance ``stroke_digits``
+    (version 4) its digits are drawn from strokes in a random style (``strokes``) instead."""
 
     hangul: tuple[Font, ...]
     digits: tuple[Font, ...] = ()
     mixed_digits: float = 0.0
     bent: float = 0.0
+    stroke_digits: float = 0.0
 
 
 # kind -> (probability, layout)
@@ -104,8 +107,8 @@ RGB = tuple[int, int, int]
 
 #: Bumped whenever the same seed would render different bytes; part of the cached data's name.
 #: Older versions that ``typefaces`` still knows render the same bytes as they did.
-GENERATOR_VERSION = 3
-GENERATOR_VERSIONS = (2, 3)
+GENERATOR_VERSION = 4
+GENERATOR_VERSIONS = (2, 3, 4)
 
 
 @dataclass(frozen=True)
@@ -137,14 +140,17 @@ def typefaces(
         wanted = Typefaces(HELD_OUT_FONTS, HELD_OUT_DIGIT_FONTS, 0.5, 0.0)
     elif version == 2:
         wanted = Typefaces(FONTS_V2)
-    else:
+    elif version == 3:
         wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5)
+    else:
+        wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5, 0.5)
     missing = sorted({p for p, _ in (*wanted.hangul, *wanted.digits) if not Path(p).exists()})
     faces = Typefaces(
         tuple(f for f in wanted.hangul if Path(f[0]).exists()),
         tuple(f for f in wanted.digits if Path(f[0]).exists()),
         wanted.mixed_digits,
         wanted.bent,
+        wanted.stroke_digits,
     )
     if not faces.hangul or (strict and missing):
         raise RuntimeError(
@@ -171,14 +177,18 @@ def glyph(font_path: str, index: int, char: str) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Face:
-    """One plate's faces: Hangul (and region) glyphs from one, digits from the other."""
+    """One plate's faces: Hangul (and region) glyphs from one, digits from the other, a font or
+    a style of stroke digits."""
 
     hangul: Font
-    digits: Font
+    digits: Font | strokes.StrokeStyle
 
     def glyph(self, char: str) -> np.ndarray:
-        font = self.digits if char.isdigit() else self.hangul
-        return glyph(font[0], font[1], char)
+        if not char.isdigit():
+            return glyph(self.hangul[0], self.hangul[1], char)
+        if isinstance(self.digits, strokes.StrokeStyle):
+            return self.digits.glyph(char)
+        return glyph(self.digits[0], self.digits[1], char)
 
 
 def _jitter(rng: np.random.Generator, colour: RGB, amount: int) -> RGB:
@@ -335,14 +345,17 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
     hangul = fonts.hangul[int(rng.integers(len(fonts.hangul)))]
     stroke = int(rng.choice([-1, 0, 0, 1, 2]))
     bar_one = bool(rng.random() < 0.7)
-    digits = hangul
+    digits: Font | strokes.StrokeStyle = hangul
     warp = None
-    # Version 2 draws nothing here, so its samples keep their bytes.
+    # Version 2 draws nothing here, and version 3 nothing for stroke digits, so their samples
+    # keep their bytes.
     if fonts.mixed_digits and fonts.digits:
         if rng.random() < fonts.mixed_digits:
             digits = fonts.digits[int(rng.integers(len(fonts.digits)))]
         if rng.random() < fonts.bent:
             warp = (rng, float(rng.uniform(0.01, 0.05)))
+    if fonts.stroke_digits and rng.random() < fonts.stroke_digits:
+        digits = strokes.random_style(rng)
     font = Face(hangul, digits)
     scale = 0.6
     layout = KINDS[kind][1]
