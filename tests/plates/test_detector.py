@@ -146,8 +146,9 @@ def test_the_shipped_finder_finds_plates_in_unseen_synthetic_frames(
     fonts: generate.Typefaces, learned: LearnedFinder
 ) -> None:
     """Frames of a seed no training run used, at a 1280×720 camera's size, drawn by the scene
-    version the model was trained on."""
+    and plate generator versions the model was trained on."""
     card = json.loads(FINDER_MODEL.with_suffix(".json").read_text(encoding="utf-8"))
+    fonts = generate.typefaces(card["generator_version"])
     plates = found = false = 0
     for seed in range(40):
         f = scenes.frame(

@@ -36,17 +36,21 @@ CROP = 256  # and trained on as random CROP × CROP windows
 VAL_SIZE = (512, 288)  # validation frames have a 1280×720 camera's shape at the work size
 MAX_QUADS = 3
 IOU = 0.5
+#: The plate generator version the shipped finder's frames draw their Korean plates with; newer
+#: generator versions change the plates (version 4's stroke digits), and so the frames a seed draws.
+PLATE_GENERATOR = 3
 #: (frame, threshold) -> candidate boxes (x, y, w, h)
 Predict = Callable[[np.ndarray, float], list[tuple[int, int, int, int]]]
 
 
 def render_chunk(
-    size: tuple[int, int], version: int, args: tuple[int, int, int, int]
+    size: tuple[int, int], version: int, plates: int, args: tuple[int, int, int, int]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Frames, per-cell targets and quads (padded with NaN) of one chunk."""
+    """Frames (scene ``version``, Korean plates of generator version ``plates``), per-cell
+    targets and quads (padded with NaN) of one chunk."""
     seed, split, chunk, count = args
     rng = np.random.default_rng([seed, split, chunk])
-    fonts = generate.typefaces(strict=True)
+    fonts = generate.typefaces(plates, strict=True)
     scenes.latin_fonts(strict=True)
     w, h = size
     images = np.zeros((count, h, w, 3), np.uint8)
@@ -62,13 +66,20 @@ def render_chunk(
 
 
 def load_or_build(
-    path: Path, seed: int, split: int, n: int, size: tuple[int, int], workers: int, version: int
+    path: Path,
+    seed: int,
+    split: int,
+    n: int,
+    size: tuple[int, int],
+    workers: int,
+    version: int,
+    plates: int,
 ) -> dict[str, np.ndarray]:
     if path.exists():
         with np.load(path) as z:
             return {k: z[k] for k in z.files}
     parts = map_chunks(
-        partial(render_chunk, size, version),
+        partial(render_chunk, size, version, plates),
         seed,
         split,
         n,
@@ -137,6 +148,13 @@ def main() -> None:
         default=scenes.SCENE_VERSION,
         help="draw the frames as this version of the scene renderer did",
     )
+    ap.add_argument(
+        "--generator-version",
+        type=int,
+        choices=generate.GENERATOR_VERSIONS,
+        default=PLATE_GENERATOR,
+        help="draw the frames' Korean plates as this version of the plate generator did",
+    )
     ap.add_argument("--out", type=Path, default=FINDER_MODEL)
     args = ap.parse_args()
 
@@ -144,9 +162,9 @@ def main() -> None:
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     t0 = time.time()
-    generate.typefaces(strict=True)  # every face present, before any work
+    generate.typefaces(args.generator_version, strict=True)  # every face present, before any work
     scenes.latin_fonts(strict=True)
-    tag = f"s{args.scene_version}g{generate.GENERATOR_VERSION}-{args.seed}"
+    tag = f"s{args.scene_version}g{args.generator_version}-{args.seed}"
     train = load_or_build(
         RUNS / f"train-{tag}-{args.train_size}.npz",
         args.seed,
@@ -155,6 +173,7 @@ def main() -> None:
         (FRAME, FRAME),
         args.workers,
         args.scene_version,
+        args.generator_version,
     )
     val = load_or_build(
         RUNS / f"val-{tag}-{args.val_size}.npz",
@@ -164,6 +183,7 @@ def main() -> None:
         VAL_SIZE,
         args.workers,
         args.scene_version,
+        args.generator_version,
     )
     print(f"data ready in {time.time() - t0:.0f}s", flush=True)
 
@@ -238,7 +258,7 @@ def main() -> None:
         "train_size": args.train_size,
         "width": args.width,
         "scene_version": args.scene_version,
-        "generator_version": generate.GENERATOR_VERSION,
+        "generator_version": args.generator_version,
         "parameters": sum(p.numel() for p in model.parameters()),
         "synthetic_val": {
             "frames": args.val_size,
