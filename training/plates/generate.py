@@ -2,7 +2,8 @@
 
 Every sample is drawn from one ``numpy.random.Generator``: the same seed gives the same bytes.
 Plates are laid out glyph by glyph from Debian's Hangul fonts (squeezed horizontally, as the
-official typeface is narrow), then photographed badly: perspective, blur, noise, JPEG, uneven
+official typeface is narrow; from version 4 half of the plates draw their digits from strokes,
+``strokes``), then photographed badly: perspective, blur, noise, JPEG, uneven
 light, shadows, dirt, infrared grey and low resolution.
 """
 
