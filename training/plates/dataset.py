@@ -89,17 +89,30 @@ def map_chunks(
         return out
 
 
-def build(
-    seed: int, split: int, n: int, workers: int, version: int = generate.GENERATOR_VERSION
+def cached_render(
+    path: Path,
+    render: Callable[[tuple[int, int, int, int]], tuple[np.ndarray, ...]],
+    keys: tuple[str, ...],
+    seed: int,
+    split: int,
+    n: int,
+    workers: int,
+    label: str,
+    *,
+    compressed: bool = True,
 ) -> dict[str, np.ndarray]:
-    parts = map_chunks(
-        partial(render_chunk, version), seed, split, n, workers, f"rendering split {split}"
-    )
-    return {
-        "images": np.concatenate([p[0] for p in parts]),
-        "labels": np.concatenate([p[1] for p in parts]),
-        "lengths": np.concatenate([p[2] for p in parts]),
-    }
+    """The ``n`` samples of ``split``, read from ``path`` when present; else rendered in chunks
+    by ``render`` (one array per name in ``keys``, progress shown as ``label``), joined and saved
+    there; ``compressed=False`` for large image sets, where compression costs more time than the
+    disk it saves."""
+    if path.exists():
+        with np.load(path) as z:
+            return {k: z[k] for k in z.files}
+    parts = map_chunks(render, seed, split, n, workers, label)
+    data = {k: np.concatenate([p[i] for p in parts]) for i, k in enumerate(keys)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    (np.savez_compressed if compressed else np.savez)(path, **data)
+    return data
 
 
 def load_or_build(
@@ -110,13 +123,17 @@ def load_or_build(
     workers: int,
     version: int = generate.GENERATOR_VERSION,
 ) -> dict[str, np.ndarray]:
-    if path.exists():
-        with np.load(path) as z:
-            return {k: z[k] for k in z.files}
-    data = build(seed, split, n, workers, version)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(path, **data)
-    return data
+    """Arranged recogniser inputs, labels and label lengths of generator ``version``."""
+    return cached_render(
+        path,
+        partial(render_chunk, version),
+        ("images", "labels", "lengths"),
+        seed,
+        split,
+        n,
+        workers,
+        f"rendering split {split}",
+    )
 
 
 def step_progress(label: str) -> Progress:

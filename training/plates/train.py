@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import shlex
 import sys
 import time
@@ -23,6 +22,7 @@ import torch
 from training.plates import generate
 from training.plates.calibrate import calibrate_card
 from training.plates.dataset import load_or_build, step_progress
+from training.plates.export import check_export
 from training.plates.model import PlateCRNN
 from training.plates.warmstart import load_onnx
 
@@ -219,8 +219,6 @@ def main() -> None:
 
 
 def export(model: PlateCRNN, path: Path) -> None:
-    import onnxruntime as ort
-
     model.eval()
     dummy = torch.zeros(1, 1, INPUT_H, INPUT_W)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -234,16 +232,7 @@ def export(model: PlateCRNN, path: Path) -> None:
         opset_version=17,
         dynamo=False,
     )
-    x = torch.randn(3, 1, INPUT_H, INPUT_W)
-    ref = model(x).detach().numpy()
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1
-    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-    got = sess.run(None, {"image": x.numpy()})[0]
-    if not np.allclose(ref, got, atol=1e-3):
-        raise RuntimeError("ONNX export disagrees with PyTorch")
-    size = os.path.getsize(path)
-    print(f"exported {path} ({size / 1e6:.2f} MB)")
+    check_export(model, path, torch.randn(3, 1, INPUT_H, INPUT_W))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import shlex
 import sys
 import time
@@ -23,7 +22,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from training.plates import generate, scenes
-from training.plates.dataset import map_chunks, step_progress
+from training.plates.dataset import cached_render, step_progress
+from training.plates.export import check_export
 from training.plates.finder_model import PlateFinderNet
 
 from qrpark.plates.detector import FINDER_MODEL, STRIDE, WORK_SIDE, regions
@@ -75,25 +75,19 @@ def load_or_build(
     version: int,
     plates: int,
 ) -> dict[str, np.ndarray]:
-    if path.exists():
-        with np.load(path) as z:
-            return {k: z[k] for k in z.files}
-    parts = map_chunks(
+    """Frames, targets and quads of ``split`` at ``size``: scene ``version``, plates of generator
+    version ``plates``."""
+    return cached_render(
+        path,
         partial(render_chunk, size, version, plates),
+        ("images", "targets", "quads"),
         seed,
         split,
         n,
         workers,
         f"rendering frames, split {split}",
+        compressed=False,
     )
-    data = {
-        "images": np.concatenate([p[0] for p in parts]),
-        "targets": np.concatenate([p[1] for p in parts]),
-        "quads": np.concatenate([p[2] for p in parts]),
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path, **data)
-    return data
 
 
 def _box(quad: np.ndarray) -> tuple[int, int, int, int]:
@@ -274,8 +268,6 @@ def main() -> None:
 
 
 def export(model: PlateFinderNet, path: Path) -> None:
-    import onnxruntime as ort
-
     model.eval()
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.onnx.export(
@@ -288,15 +280,7 @@ def export(model: PlateFinderNet, path: Path) -> None:
         opset_version=17,
         dynamo=False,
     )
-    x = torch.rand(2, 3, 512, 384)
-    ref = model(x).detach().numpy()
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1
-    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-    got = sess.run(None, {"image": x.numpy()})[0]
-    if not np.allclose(ref, got, atol=1e-3):
-        raise RuntimeError("ONNX export disagrees with PyTorch")
-    print(f"exported {path} ({os.path.getsize(path) / 1e6:.2f} MB)")
+    check_export(model, path, torch.rand(2, 3, 512, 384))
 
 
 if __name__ == "__main__":
