@@ -9,6 +9,7 @@ light, shadows, dirt, infrared grey and low resolution.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
 from dataclasses import dataclass
@@ -79,13 +80,21 @@ class Typefaces:
     """The faces plates are drawn with: each plate takes one Hangul face and, with chance
     ``mixed_digits``, its digits from one of ``digits`` instead of that face; with chance
     ``bent`` every glyph of the plate is bent a little (``bend``); with chance ``stroke_digits``
-    (version 4) its digits are drawn from strokes in a random style (``strokes``) instead."""
+    (version 4) its digits are drawn from strokes in a random style (``strokes``) instead.
+
+    From version 5 the plate around the characters is drawn closer to the real ones too:
+    ``bolt_heads`` is the chance that a plate shows its mounting bolts as they look on the car
+    (on a two-line plate, heads as large as the top line's characters, right beside them), and
+    ``machinery_top`` the chance that an orange plate prints its region alone, spread across the
+    top line, as construction-machinery plates do."""
 
     hangul: tuple[Font, ...]
     digits: tuple[Font, ...] = ()
     mixed_digits: float = 0.0
     bent: float = 0.0
     stroke_digits: float = 0.0
+    bolt_heads: float = 0.0
+    machinery_top: float = 0.0
 
 
 # kind -> (probability, layout)
@@ -108,8 +117,8 @@ RGB = tuple[int, int, int]
 
 #: Bumped whenever the same seed would render different bytes; part of the cached data's name.
 #: Older versions that ``typefaces`` still knows render the same bytes as they did.
-GENERATOR_VERSION = 4
-GENERATOR_VERSIONS = (2, 3, 4)
+GENERATOR_VERSION = 5
+GENERATOR_VERSIONS = (2, 3, 4, 5)
 
 
 @dataclass(frozen=True)
@@ -143,15 +152,15 @@ def typefaces(
         wanted = Typefaces(FONTS_V2)
     elif version == 3:
         wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5)
-    else:
+    elif version == 4:
         wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5, 0.5)
+    else:
+        wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5, 0.5, 0.7, 0.6)
     missing = sorted({p for p, _ in (*wanted.hangul, *wanted.digits) if not Path(p).exists()})
-    faces = Typefaces(
-        tuple(f for f in wanted.hangul if Path(f[0]).exists()),
-        tuple(f for f in wanted.digits if Path(f[0]).exists()),
-        wanted.mixed_digits,
-        wanted.bent,
-        wanted.stroke_digits,
+    faces = dataclasses.replace(
+        wanted,
+        hangul=tuple(f for f in wanted.hangul if Path(f[0]).exists()),
+        digits=tuple(f for f in wanted.digits if Path(f[0]).exists()),
     )
     if not faces.hangul or (strict and missing):
         raise RuntimeError(
@@ -360,12 +369,17 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
     font = Face(hangul, digits)
     scale = 0.6
     layout = KINDS[kind][1]
+    # For the bolts: a two-line plate's top line (left, right, centre row, height), or a one-line
+    # plate's side margins (left, right).
+    top_line: tuple[float, float, float, float] | None = None
+    margins = (0.0, 0.0)
     if kind == "white_short":
         w, h = round(335 * scale), round(155 * scale)
         c = Canvas(w, h, bg, stroke, bar_one, warp)
         ch_h = h * rng.uniform(0.62, 0.76)
         y = (h - ch_h) / 2 + h * rng.uniform(0.0, 0.08)
         left, right = w * rng.uniform(0.03, 0.06), w * (1 - rng.uniform(0.03, 0.06))
+        margins = (left, w - right)
         _row(
             c, font, [*klass, syl, *serial], left, right, y, ch_h, ink, rng, rng.uniform(0.6, 0.85)
         )
@@ -376,6 +390,7 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
         y = (h - ch_h) / 2 + rng.uniform(-2, 2)
         left = w * rng.uniform(0.04, 0.07)
         right = w * (1 - rng.uniform(0.04, 0.07))
+        margins = (left, w - right)
         if kind == "white8_hologram" or (kind == "ev" and rng.random() < 0.7):
             # Hologram / EV badge at the left edge: a bluish disc and "KOR"-like block.
             hw = w * 0.085
@@ -411,7 +426,18 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
         tw = w * (0.62 if region else 0.3) * rng.uniform(0.9, 1.1)
         tx = (w - tw) / 2
         syllable_on_top = kind == "green2" and rng.random() < 0.5
-        if syllable_on_top:
+        machinery = (
+            kind == "orange2" and fonts.machinery_top > 0 and rng.random() < fonts.machinery_top
+        )
+        if machinery:
+            # Construction machinery: the region's two syllables far apart on top, the class
+            # digits moved down before a small syllable.
+            tw = w * rng.uniform(0.35, 0.6)
+            tx = (w - tw) / 2 + w * rng.uniform(-0.04, 0.04)
+            cw = top_h * rng.uniform(0.8, 1.1)
+            for ch, gx in zip(region or "", (tx, tx + tw - cw), strict=True):
+                c.put(font.glyph(ch), gx, top_y, cw, top_h, ink)
+        elif syllable_on_top:
             # 2004-2006 green plate: "12가" on top, the four serial digits below.
             tw = w * 0.45 * rng.uniform(0.9, 1.1)
             tx = (w - tw) / 2
@@ -426,13 +452,22 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
         bot_y = top_y + top_h + h * rng.uniform(0.04, 0.08)
         bot_h = h - bot_y - h * rng.uniform(0.05, 0.09)
         bl, br = w * rng.uniform(0.04, 0.08), w * (1 - rng.uniform(0.04, 0.08))
-        bottom = serial if syllable_on_top else [syl, *serial]
-        _row(c, font, list(bottom), bl, br, bot_y, bot_h, ink, rng, rng.uniform(0.7, 0.9))
+        if machinery:
+            bottom = [*klass, syl, *serial]
+            scale_range = (0.5, 0.8)
+        else:
+            bottom = serial if syllable_on_top else [syl, *serial]
+            scale_range = (0.7, 0.9)
+        _row(c, font, list(bottom), bl, br, bot_y, bot_h, ink, rng, rng.uniform(*scale_range))
+        top_line = (tx, tx + tw, top_y + top_h / 2, top_h)
     img = c.img
     # Embossed border and bolts.
     bc = tuple(float(v) * rng.uniform(0.4, 0.8) for v in bg)
     cv2.rectangle(img, (1, 1), (c.w - 2, c.h - 2), bc, max(1, int(rng.integers(1, 4))))
-    if rng.random() < 0.6:
+    if fonts.bolt_heads > 0:
+        if rng.random() < fonts.bolt_heads:
+            _bolts(img, rng, bg, ink, top_line, margins)
+    elif rng.random() < 0.6:
         for bx in (0.25, 0.75):
             cv2.circle(img, (round(c.w * bx), round(c.h * 0.1)), 2, bc, -1)
     elif rng.random() < 0.5:
@@ -440,6 +475,62 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
         for bx in (0.02, 0.98):
             cv2.circle(img, (round(c.w * bx), round(c.h * 0.5)), 2, bc, -1)
     return np.clip(img, 0, 255).astype(np.uint8), text
+
+
+def _bolts(
+    img: np.ndarray,
+    rng: np.random.Generator,
+    bg: RGB,
+    ink: RGB,
+    top_line: tuple[float, float, float, float] | None,
+    margins: tuple[float, float],
+) -> None:
+    """Two mounting bolts as a car shows them (generator version 5).
+
+    A two-line plate is bolted through its top line, left and right of the region and class,
+    with heads about as large as those characters: rings, caps painted like the characters or
+    the plate, bare screw heads, or empty holes. A one-line plate's bolts sit in its side
+    margins at mid height, never over a character, and are left out where a margin is too
+    narrow for one.
+    """
+    h, w = img.shape[:2]
+    if top_line is not None:
+        left, right, cy, line_h = top_line
+        r = line_h * rng.uniform(0.22, 0.45)
+        gap = w * rng.uniform(0.01, 0.06)
+        xs = (max(r + 2, left - gap - r), min(w - r - 3, right + gap + r))
+        ys = (cy + rng.uniform(-0.1, 0.1) * line_h, cy + rng.uniform(-0.1, 0.1) * line_h)
+    else:
+        r = min(h * rng.uniform(0.05, 0.1), min(margins) / 2 - 1)
+        if r < 1.5:
+            return
+        xs = (margins[0] / 2, w - margins[1] / 2)
+        ys = (h * rng.uniform(0.4, 0.6),) * 2
+    dark = tuple(float(v) * rng.uniform(0.2, 0.5) for v in bg)
+    metal = tuple(float(rng.uniform(110, 220)) for _ in range(3))
+    # The two bolts of a plate usually match; sometimes one is a cap and the other bare.
+    styles = ["ring", "cap", "metal", "hole"]
+    first = str(rng.choice(styles, p=[0.35, 0.25, 0.25, 0.15]))
+    second = first if rng.random() < 0.75 else str(rng.choice(styles))
+    for x, y, style in zip(xs, ys, (first, second), strict=True):
+        centre = (round(x * 16), round(y * 16))  # 4 bits of sub-pixel precision
+        rad = max(16, round(r * 16))
+        thick = max(1, round(r * rng.uniform(0.2, 0.4)))
+        if style == "ring":
+            cv2.circle(img, centre, rad, ink, thick, cv2.LINE_AA, 4)
+            cv2.circle(img, centre, max(16, rad // 3), ink, -1, cv2.LINE_AA, 4)
+        elif style == "cap":
+            cv2.circle(img, centre, rad, ink if rng.random() < 0.5 else dark, -1, cv2.LINE_AA, 4)
+        elif style == "metal":
+            cv2.circle(img, centre, rad, metal, -1, cv2.LINE_AA, 4)
+            shade = tuple(v * 0.5 for v in metal)
+            cv2.circle(img, centre, rad, shade, max(1, thick // 2), cv2.LINE_AA, 4)
+            if rng.random() < 0.6:  # the screw's slot
+                dx = round(r * 0.7 * 16)
+                a, b = (centre[0] - dx, centre[1]), (centre[0] + dx, centre[1])
+                cv2.line(img, a, b, shade, max(1, thick // 2), cv2.LINE_AA, 4)
+        else:
+            cv2.circle(img, centre, max(16, round(rad * 0.7)), dark, -1, cv2.LINE_AA, 4)
 
 
 def _background(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
