@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import numpy as np
 import pytest
 from training.plates import generate
@@ -131,3 +134,114 @@ def test_bending_moves_ink_but_keeps_the_glyph() -> None:
     assert (bent[mask > 0] > 0.5).mean() > 0.5
     again = generate.bend(mask, np.random.default_rng(0), 0.05)
     assert np.array_equal(bent, again)
+
+
+@pytest.mark.usefixtures("every_face")
+def test_version_5_adds_the_plate_furniture_and_nothing_else() -> None:
+    v4, v5 = generate.typefaces(4), generate.typefaces(5)
+    assert (v5.bolt_heads, v5.machinery_top) == (0.7, 0.6)
+    assert dataclasses.replace(v5, bolt_heads=0.0, machinery_top=0.0) == v4
+    # With both off, a plate leaves the generator where version 4 leaves it, on every kind.
+    off = dataclasses.replace(v5, bolt_heads=0.0, machinery_top=0.0)
+    for kind in generate.KINDS:
+        states = []
+        for faces in (v4, off):
+            rng = np.random.default_rng([5, 0, 0])
+            plate, text = generate.render_plate(rng, kind, faces)
+            states.append((plate.tobytes(), text, rng.random()))
+        assert states[0] == states[1], kind
+
+
+def _drawn(
+    kind: str, faces: generate.Typefaces, seed: int
+) -> tuple[str, list[tuple[str, float]], int]:
+    """(text, [(character, top row)] in drawing order, plate height) of one rendered plate.
+
+    A two-line plate's top line starts in its top tenth and its bottom line below 0.36 of its
+    height, so a row under 0.3 of the height is the top line's.
+    """
+    drawn: list[tuple[str, float]] = []
+    pending: list[str] = []
+    glyph, put = generate.Face.glyph, generate.Canvas.put
+
+    def recording_glyph(self: generate.Face, char: str) -> np.ndarray:
+        pending.append(char)
+        return glyph(self, char)
+
+    def recording_put(self: generate.Canvas, mask: np.ndarray, *box: Any) -> None:
+        if mask is generate.BAR:  # a "1" drawn as a bar takes no glyph
+            drawn.append(("1", box[1]))
+        elif pending:
+            drawn.append((pending.pop(), box[1]))
+        put(self, mask, *box)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(generate.Face, "glyph", recording_glyph)
+        mp.setattr(generate.Canvas, "put", recording_put)
+        plate, text = generate.render_plate(np.random.default_rng(seed), kind, faces)
+    return text, drawn, plate.shape[0]
+
+
+@pytest.mark.usefixtures("every_face")
+def test_a_construction_machinery_plate_prints_its_region_alone_on_top() -> None:
+    v5 = generate.typefaces(5)
+    for seed in range(6):
+        text, drawn, h = _drawn("orange2", dataclasses.replace(v5, machinery_top=1.0), seed)
+        top = "".join(c for c, y in drawn if y < h * 0.3)
+        bottom = "".join(c for c, y in drawn if y >= h * 0.3)
+        assert len(top) == 2, (text, drawn)
+        assert not any(c.isdigit() for c in top), (text, drawn)
+        assert top + bottom == text
+        assert is_valid_korean(text)
+        assert bottom[0].isdigit()
+        assert not bottom[-5].isdigit()
+        # Without the machinery layout the class digits stay on the top line.
+        text, drawn, h = _drawn("orange2", dataclasses.replace(v5, machinery_top=0.0), seed)
+        top = "".join(c for c, y in drawn if y < h * 0.3)
+        assert top[-1].isdigit()
+        assert top + "".join(c for c, y in drawn if y >= h * 0.3) == text
+
+
+def _changed(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    return np.asarray(np.abs(after - before).max(axis=2) > 1)
+
+
+def test_two_line_bolts_flank_the_top_line_at_its_size() -> None:
+    bg, ink = (40, 120, 75), (240, 240, 235)
+    for seed in range(20):
+        img = np.empty((102, 201, 3), np.float32)
+        img[:] = bg
+        before = img.copy()
+        # top line from x 60 to 140, centred on row 20, 30 px high
+        generate._bolts(img, np.random.default_rng(seed), bg, ink, (60, 140, 20, 30), (0, 0))
+        changed = _changed(before, img)
+        cols = np.flatnonzero(changed.any(axis=0))
+        rows = np.flatnonzero(changed.any(axis=1))
+        assert not changed[:, 60:141].any(), seed  # never over the characters
+        assert cols.min() < 60
+        assert cols.max() > 140
+        # centred within 3 rows of the line's middle, at most 0.45 of its height in radius
+        assert rows.min() >= 20 - 3 - 13.5 - 1
+        assert rows.max() <= 20 + 3 + 13.5 + 1
+        # a head at least 0.44 of the line high, drawn on each side (an empty hole at 0.7 of it)
+        for side in (changed[:, :60], changed[:, 141:]):
+            side_rows = np.flatnonzero(side.any(axis=1))
+            assert side_rows.size
+            assert side_rows.max() - side_rows.min() + 1 >= 0.44 * 30 * 0.7
+
+
+def test_one_line_bolts_stay_in_the_margins_or_are_left_out() -> None:
+    bg, ink = (245, 245, 242), (20, 20, 25)
+    for seed in range(20):
+        img = np.empty((66, 312, 3), np.float32)
+        img[:] = bg
+        before = img.copy()
+        generate._bolts(img, np.random.default_rng(seed), bg, ink, None, (18.0, 15.0))
+        changed = _changed(before, img)
+        assert changed.any()
+        assert not changed[:, 18 : 312 - 15].any(), seed
+    img = np.empty((66, 312, 3), np.float32)
+    img[:] = bg
+    before = img.copy()
+    generate._bolts(img, np.random.default_rng(0), bg, ink, None, (3.0, 3.0))
+    assert not _changed(before, img).any()  # no room for a bolt

@@ -497,7 +497,7 @@ def _bolts(
     if top_line is not None:
         left, right, cy, line_h = top_line
         r = line_h * rng.uniform(0.22, 0.45)
-        gap = w * rng.uniform(0.01, 0.06)
+        gap = w * rng.uniform(0.015, 0.06)
         xs = (max(r + 2, left - gap - r), min(w - r - 3, right + gap + r))
         ys = (cy + rng.uniform(-0.1, 0.1) * line_h, cy + rng.uniform(-0.1, 0.1) * line_h)
     else:
@@ -516,19 +516,22 @@ def _bolts(
         centre = (round(x * 16), round(y * 16))  # 4 bits of sub-pixel precision
         rad = max(16, round(r * 16))
         thick = max(1, round(r * rng.uniform(0.2, 0.4)))
+        # An outline is centred on its radius: drawn half its width inside, so that every bolt
+        # stays within r of its centre.
         if style == "ring":
-            cv2.circle(img, centre, rad, ink, thick, cv2.LINE_AA, 4)
+            cv2.circle(img, centre, max(16, rad - thick * 8), ink, thick, cv2.LINE_AA, 4)
             cv2.circle(img, centre, max(16, rad // 3), ink, -1, cv2.LINE_AA, 4)
         elif style == "cap":
             cv2.circle(img, centre, rad, ink if rng.random() < 0.5 else dark, -1, cv2.LINE_AA, 4)
         elif style == "metal":
             cv2.circle(img, centre, rad, metal, -1, cv2.LINE_AA, 4)
             shade = tuple(v * 0.5 for v in metal)
-            cv2.circle(img, centre, rad, shade, max(1, thick // 2), cv2.LINE_AA, 4)
+            edge = max(1, thick // 2)
+            cv2.circle(img, centre, max(16, rad - edge * 8), shade, edge, cv2.LINE_AA, 4)
             if rng.random() < 0.6:  # the screw's slot
                 dx = round(r * 0.7 * 16)
                 a, b = (centre[0] - dx, centre[1]), (centre[0] + dx, centre[1])
-                cv2.line(img, a, b, shade, max(1, thick // 2), cv2.LINE_AA, 4)
+                cv2.line(img, a, b, shade, edge, cv2.LINE_AA, 4)
         else:
             cv2.circle(img, centre, max(16, round(rad * 0.7)), dark, -1, cv2.LINE_AA, 4)
 
