@@ -202,19 +202,27 @@ def test_a_construction_machinery_plate_prints_its_region_alone_on_top() -> None
         assert top + "".join(c for c, y in drawn if y >= h * 0.3) == text
 
 
-def _changed(before: np.ndarray, after: np.ndarray) -> np.ndarray:
-    return np.asarray(np.abs(after - before).max(axis=2) > 1)
+def _bolt_pixels(
+    shape: tuple[int, int],
+    bg: tuple[int, int, int],
+    ink: tuple[int, int, int],
+    seed: int,
+    top_line: tuple[float, float, float, float] | None,
+    margins: tuple[float, float],
+) -> np.ndarray:
+    """Where ``generate._bolts`` draws on a blank plate of ``shape`` (rows, columns)."""
+    img = np.empty((*shape, 3), np.float32)
+    img[:] = bg
+    before = img.copy()
+    generate._bolts(img, np.random.default_rng(seed), bg, ink, top_line, margins)
+    return np.asarray(np.abs(img - before).max(axis=2) > 1)
 
 
 def test_two_line_bolts_flank_the_top_line_at_its_size() -> None:
     bg, ink = (40, 120, 75), (240, 240, 235)
     for seed in range(20):
-        img = np.empty((102, 201, 3), np.float32)
-        img[:] = bg
-        before = img.copy()
         # top line from x 60 to 140, centred on row 20, 30 px high
-        generate._bolts(img, np.random.default_rng(seed), bg, ink, (60, 140, 20, 30), (0, 0))
-        changed = _changed(before, img)
+        changed = _bolt_pixels((102, 201), bg, ink, seed, (60, 140, 20, 30), (0, 0))
         cols = np.flatnonzero(changed.any(axis=0))
         rows = np.flatnonzero(changed.any(axis=1))
         assert not changed[:, 60:141].any(), seed  # never over the characters
@@ -233,15 +241,7 @@ def test_two_line_bolts_flank_the_top_line_at_its_size() -> None:
 def test_one_line_bolts_stay_in_the_margins_or_are_left_out() -> None:
     bg, ink = (245, 245, 242), (20, 20, 25)
     for seed in range(20):
-        img = np.empty((66, 312, 3), np.float32)
-        img[:] = bg
-        before = img.copy()
-        generate._bolts(img, np.random.default_rng(seed), bg, ink, None, (18.0, 15.0))
-        changed = _changed(before, img)
+        changed = _bolt_pixels((66, 312), bg, ink, seed, None, (18.0, 15.0))
         assert changed.any()
         assert not changed[:, 18 : 312 - 15].any(), seed
-    img = np.empty((66, 312, 3), np.float32)
-    img[:] = bg
-    before = img.copy()
-    generate._bolts(img, np.random.default_rng(0), bg, ink, None, (3.0, 3.0))
-    assert not _changed(before, img).any()  # no room for a bolt
+    assert not _bolt_pixels((66, 312), bg, ink, 0, None, (3.0, 3.0)).any()  # no room for a bolt
