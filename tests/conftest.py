@@ -137,6 +137,21 @@ async def client(
 
 
 @pytest.fixture
+async def tokens(db: Database, clock: FrozenClock) -> dict[str, str]:
+    """API tokens of the demo lot's operator (``demo``) and of another operator (``other``)."""
+    from qrpark.demo import seed
+    from qrpark.operators.service import create_operator, issue_api_token
+
+    async with db.transaction() as s:
+        operator, _, _ = await seed(s, clock)
+        other = await create_operator(s, clock, "other", "Other Parking Co.")
+        return {
+            "demo": await issue_api_token(s, clock, operator, "test"),
+            "other": await issue_api_token(s, clock, other, "test"),
+        }
+
+
+@pytest.fixture
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared evaluation data not found at {SHARED_DATA}")

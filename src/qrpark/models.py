@@ -1,6 +1,7 @@
 """Every table, imported in one place for Alembic and for metadata-wide checks."""
 
 from qrpark.audit.models import AuditEntry
+from qrpark.cameras.models import CalibrationMark, Camera, CameraSpace
 from qrpark.kit.db import Base
 from qrpark.kit.idempotency import IdempotencyRecord
 from qrpark.kit.inbox import InboxMessage
@@ -20,6 +21,9 @@ __all__ = [
     "Area",
     "AuditEntry",
     "Base",
+    "CalibrationMark",
+    "Camera",
+    "CameraSpace",
     "CardRegistration",
     "EntryDraft",
     "IdempotencyRecord",

@@ -3,24 +3,9 @@
 import httpx
 import pytest
 
-from qrpark.demo import seed
-from qrpark.kit.clock import FrozenClock
-from qrpark.kit.db import Database
 from qrpark.kit.signing import KeyRing
-from qrpark.operators.service import create_operator, issue_api_token
 from qrpark.settings import Settings
 from qrpark.signs.domain import parse_sign_url, verify
-
-
-@pytest.fixture
-async def tokens(db: Database, clock: FrozenClock) -> dict[str, str]:
-    async with db.transaction() as s:
-        operator, _, _ = await seed(s, clock)
-        other = await create_operator(s, clock, "other", "Other Parking Co.")
-        return {
-            "demo": await issue_api_token(s, clock, operator, "test"),
-            "other": await issue_api_token(s, clock, other, "test"),
-        }
 
 
 def auth(token: str) -> dict[str, str]:

@@ -83,3 +83,23 @@ def load_scorer(
     if bundled.is_file():
         return OnnxOccupancyModel(bundled)
     return ClassicalScorer()
+
+
+class LazyScorer:
+    """The scorer a server uses, loaded on first use (no model is read at start-up or import).
+
+    Thread-safe: requests score in worker threads, and the first ones may arrive together.
+    """
+
+    def __init__(self, scorer: PatchScorer | None = None, model: Path | None = None) -> None:
+        import threading
+
+        self._scorer = scorer
+        self._model = model
+        self._lock = threading.Lock()
+
+    def get(self) -> PatchScorer:
+        with self._lock:
+            if self._scorer is None:
+                self._scorer = load_scorer(self._model)
+            return self._scorer

@@ -20,6 +20,8 @@ from qrpark.kit.errors import QrparkError
 from qrpark.kit.ratelimit import RateLimiter
 from qrpark.kit.signing import KeyRing
 from qrpark.messages.sms import SandboxSms, SmsSender
+from qrpark.occupancy.classifier import LazyScorer
+from qrpark.occupancy.scoring import PatchScorer
 from qrpark.payments.gateway import Gateway
 from qrpark.payments.service import Payments
 from qrpark.payments.wiring import build_gateways
@@ -61,6 +63,7 @@ def create_app(
     clock: Clock | None = None,
     gateways: Mapping[str, Gateway] | None = None,
     sms: SmsSender | None = None,
+    occupancy: PatchScorer | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
     settings.check_production_safety()
@@ -90,6 +93,7 @@ def create_app(
             ),
             "code_phone": RateLimiter(the_clock, limit=5, window=dt.timedelta(minutes=15)),
         },
+        occupancy=LazyScorer(occupancy),
     )
 
     @asynccontextmanager
@@ -165,6 +169,7 @@ def create_app(
 def _include_routers(app: FastAPI) -> None:
     """Every domain's API and pages. Imported here so that building the app is the only import-time
     cost of the web layer."""
+    from qrpark.cameras.endpoints import router as cameras_api
     from qrpark.lots.endpoints import router as lots_api
     from qrpark.merchants.endpoints import router as merchants_api
     from qrpark.merchants.pages import router as merchant_pages
@@ -178,6 +183,7 @@ def _include_routers(app: FastAPI) -> None:
     from qrpark.stays.pages import router as stay_pages
 
     app.include_router(lots_api)
+    app.include_router(cameras_api)
     app.include_router(payments_api)
     app.include_router(payment_pages)
     app.include_router(sandbox_pages)

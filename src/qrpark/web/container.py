@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -13,6 +13,7 @@ from qrpark.kit.money import format_amount
 from qrpark.kit.ratelimit import RateLimiter
 from qrpark.kit.signing import KeyRing
 from qrpark.messages.sms import SmsSender
+from qrpark.occupancy.classifier import LazyScorer
 from qrpark.payments.service import Payments
 from qrpark.settings import Settings
 
@@ -41,3 +42,5 @@ class Container:
     payments: Payments
     sms: SmsSender
     limits: dict[str, RateLimiter]
+    # the occupancy model, read on the first camera request
+    occupancy: LazyScorer = field(default_factory=LazyScorer)

@@ -1,0 +1,1 @@
+"""Cameras of a lot: what they watch (space polygons) and their per-camera calibration."""
