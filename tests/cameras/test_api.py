@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from qrpark.audit.models import AuditEntry
 from qrpark.cameras import service
-from qrpark.cameras.models import CalibrationMark, Camera
+from qrpark.cameras.models import CalibrationMark, Camera, CameraSpace
 from qrpark.kit.db import Database
 from qrpark.occupancy.calibration import Calibration
 from tests.cameras.conftest import HEIGHT, WIDTH, draw_frame, jpeg, space_polygons
@@ -389,3 +389,23 @@ async def test_a_lane_camera_has_no_spaces_to_calibrate(
     )
     assert refused.status_code == 409
     assert refused.json()["error"] == "not_a_space_camera"
+
+
+async def test_deleting_a_camera_removes_its_spaces_and_kept_patches(
+    tokens: dict[str, str], camera_client: httpx.AsyncClient, db: Database
+) -> None:
+    token = tokens["demo"]
+    await calibrated_camera(camera_client, token)
+    other = await camera_client.delete(f"{BASE}/cam-1", headers=auth(tokens["other"]))
+    assert other.status_code == 403
+    deleted = await camera_client.delete(f"{BASE}/cam-1", headers=auth(token))
+    assert deleted.status_code == 204
+    gone = await camera_client.get(f"{BASE}/cam-1", headers=auth(token))
+    assert gone.status_code == 404
+    async with db.transaction() as s:
+        assert (await s.scalars(select(CalibrationMark))).all() == []
+        assert (await s.scalars(select(CameraSpace))).all() == []
+        actions = (
+            await s.scalars(select(AuditEntry.action).where(AuditEntry.entity == "camera"))
+        ).all()
+        assert "camera.delete" in actions

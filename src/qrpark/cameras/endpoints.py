@@ -135,6 +135,17 @@ async def reset_calibration(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+@router.delete("/{camera_code}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_camera(
+    lot_code: str, camera_code: str, session: Session, operator: CurrentOperator, c: AppContainer
+) -> Response:
+    """Remove the camera with its spaces, marks and calibration."""
+    lot = await lot_for(session, lot_code, operator)
+    camera = await service.camera_for(session, lot, camera_code, for_update=True)
+    await service.delete_camera(session, c.clock, lot, camera, actor=f"api:{operator.code}")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @router.post("/{camera_code}/occupancy", response_model=OccupancyOut)
 async def read_occupancy(
     lot_code: str,

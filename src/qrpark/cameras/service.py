@@ -393,6 +393,15 @@ async def reset_calibration(
     return removed
 
 
+async def delete_camera(
+    session: AsyncSession, clock: Clock, lot: Lot, camera: Camera, actor: str
+) -> None:
+    """Remove ``camera`` with its spaces, its marks (and their patches) and its calibration."""
+    _audit(session, clock, lot, camera, actor, "camera.delete", kind=camera.kind.value)
+    await session.delete(camera)
+    await session.flush()
+
+
 def _stored(value: Any) -> Any:
     """``value`` with every float kept to 7 significant digits, as float32 holds them: the row
     stays a third of the size, and it holds no long digit runs (which the card-data guard that
