@@ -99,3 +99,9 @@ def test_patches_are_kept_losslessly() -> None:
     assert np.array_equal(decode_patch(encode_patch(patch)), patch)
     with pytest.raises(BadSnapshotError):
         decode_patch(b"broken")
+
+
+def test_a_thumbnail_too_small_for_a_space_is_refused_not_crashed() -> None:
+    thumbnail = np.zeros((3, 4, 3), np.uint8)  # 1920×1440 frames at 1/480
+    with pytest.raises(BadSnapshotError, match="too small to cut"):
+        cut_spaces(thumbnail, [SQUARE], (1920, 1440))

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from qrpark.occupancy.crop import PATCH_SIZE, warp_space
+from qrpark.occupancy.crop import PATCH_SIZE, BadPolygonError, warp_space
 
 #: The largest snapshot accepted, in bytes: a 4K JPEG at high quality fits several times over.
 MAX_SNAPSHOT_BYTES = 12 * 1024 * 1024
@@ -86,10 +86,17 @@ def cut_spaces(
     """One :data:`PATCH_SIZE` square patch per polygon (frame coordinates) of ``image``.
 
     Raises:
-        BadSnapshotError: as :func:`frame_scale`.
+        BadSnapshotError: as :func:`frame_scale`, or a polygon scaled to the image encloses
+            no area.
     """
     scale = frame_scale(frame_size, image)
-    return [warp_space(image, np.asarray(p, dtype=np.float64) * scale) for p in polygons]
+    try:
+        return [warp_space(image, np.asarray(p, dtype=np.float64) * scale) for p in polygons]
+    except BadPolygonError as exc:
+        # a polygon that is fine in the camera's frames can shrink to nothing in a thumbnail
+        raise BadSnapshotError(
+            f"at {image.shape[1]}×{image.shape[0]} a space is too small to cut ({exc})"
+        ) from exc
 
 
 def encode_patch(patch: np.ndarray) -> bytes:
