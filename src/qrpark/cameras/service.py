@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -129,7 +130,9 @@ async def camera_for(
     return camera
 
 
-async def _area_ids(session: AsyncSession, lot: Lot, spaces: Sequence[SpaceIn]) -> dict[str, Any]:
+async def _area_ids(
+    session: AsyncSession, lot: Lot, spaces: Sequence[SpaceIn]
+) -> dict[str, uuid.UUID]:
     wanted = {s.area_code for s in spaces if s.area_code is not None}
     found = await repository.areas_by_code(session, lot.id, wanted)
     missing = sorted(wanted - found.keys())
@@ -174,7 +177,7 @@ async def create_camera(
 
 
 def _space_row(
-    camera: Camera, space: SpaceIn, position: int, areas: Mapping[str, Any]
+    camera: Camera, space: SpaceIn, position: int, areas: Mapping[str, uuid.UUID]
 ) -> CameraSpace:
     return CameraSpace(
         camera_id=camera.id,
@@ -288,7 +291,9 @@ async def _calibration_out(
     )
 
 
-def _parse_marks(marks: Mapping[str, str], labels: set[str]) -> dict[str, Mark]:
+def _parse_marks(marks: object, labels: set[str]) -> dict[str, Mark]:
+    if not isinstance(marks, dict) or not all(isinstance(v, str) for v in marks.values()):
+        raise BadMarks(reason='marks must map space labels to "busy" or "free"')
     if not marks:
         raise BadMarks(reason="mark at least one space as busy or free")
     unknown = sorted(set(marks) - labels)
@@ -323,12 +328,15 @@ async def mark_snapshot(
     lot: Lot,
     camera: Camera,
     snapshot: bytes,
-    marks: Mapping[str, str],
+    marks: object,
     taken_at: dt.datetime | None,
     actor: str,
     scorer: PatchScorer,
 ) -> MarksOut:
     """Keep the operator's marks on one snapshot and fit the camera's calibration again.
+
+    ``marks`` maps space labels to ``busy`` or ``free`` (as decoded from the request's JSON;
+    anything else is refused with :class:`BadMarks`).
 
     Each marked space is cut from the snapshot and kept as a small patch with its mark. The
     same snapshot marked again replaces its earlier marks, so a retried upload or a corrected
@@ -459,18 +467,16 @@ async def read_occupancy(
     _space_camera(camera)
     rows = await repository.spaces(session, camera.id)
     patches, _ = await _cut(snapshot, camera, [s.polygon for s, _ in rows])
-    counts = await repository.mark_counts(session, camera.id)
-    stored = camera.calibration or {}
-    if calibration_state(counts, stored.get("scorer"), scorer.name) == "stale":
+    if (await _calibration_out(session, camera, scorer)).state == "stale":
         await _refit(session, clock, camera, scorer)
     calibration = None if camera.calibration is None else Calibration.from_dict(camera.calibration)
 
     def work() -> tuple[np.ndarray, np.ndarray]:
         raw = scorer.score(patches)
+        own = raw.probabilities()
         if calibration is None:
-            return raw.probabilities(), raw.probabilities()
-        calibrated = calibration.probabilities(raw.logits, raw.features, raw.appearance)
-        return calibrated, raw.probabilities()
+            return own, own
+        return calibration.probabilities(raw.logits, raw.features, raw.appearance), own
 
     probs, raw_probs = await anyio.to_thread.run_sync(work)
     reads = [

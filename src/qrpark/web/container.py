@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -43,4 +43,4 @@ class Container:
     sms: SmsSender
     limits: dict[str, RateLimiter]
     # the occupancy model, read on the first camera request
-    occupancy: LazyScorer = field(default_factory=LazyScorer)
+    occupancy: LazyScorer
