@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
-from training.plates import strokes
+from training.plates import jamo, strokes
 
 from qrpark.plates.domain import (
     COMMERCIAL_SYLLABLES,
@@ -86,7 +86,10 @@ class Typefaces:
     ``bolt_heads`` is the chance that a plate shows its mounting bolts as they look on the car
     (on a two-line plate, heads as large as the top line's characters, right beside them), and
     ``machinery_top`` the chance that an orange plate prints its region alone, spread across the
-    top line, as construction-machinery plates do."""
+    top line, as construction-machinery plates do.
+
+    From version 6 ``stroke_syllables`` is the chance that a plate draws its syllable (not its
+    region) from strokes in a random style (``jamo``), as version 4 began doing for digits."""
 
     hangul: tuple[Font, ...]
     digits: tuple[Font, ...] = ()
@@ -95,6 +98,7 @@ class Typefaces:
     stroke_digits: float = 0.0
     bolt_heads: float = 0.0
     machinery_top: float = 0.0
+    stroke_syllables: float = 0.0
 
 
 # kind -> (probability, layout)
@@ -117,8 +121,8 @@ RGB = tuple[int, int, int]
 
 #: Bumped whenever the same seed would render different bytes; part of the cached data's name.
 #: Older versions that ``typefaces`` still knows render the same bytes as they did.
-GENERATOR_VERSION = 5
-GENERATOR_VERSIONS = (2, 3, 4, 5)
+GENERATOR_VERSION = 6
+GENERATOR_VERSIONS = (2, 3, 4, 5, 6)
 
 
 @dataclass(frozen=True)
@@ -154,8 +158,10 @@ def typefaces(
         wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5)
     elif version == 4:
         wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5, 0.5)
-    else:
+    elif version == 5:
         wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5, 0.5, 0.7, 0.6)
+    else:
+        wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5, 0.5, 0.7, 0.6, 0.5)
     missing = sorted({p for p, _ in (*wanted.hangul, *wanted.digits) if not Path(p).exists()})
     faces = dataclasses.replace(
         wanted,
@@ -188,13 +194,20 @@ def glyph(font_path: str, index: int, char: str) -> np.ndarray:
 @dataclass(frozen=True)
 class Face:
     """One plate's faces: Hangul (and region) glyphs from one, digits from the other, a font or
-    a style of stroke digits."""
+    a style of stroke digits; and the syllable from the Hangul face or a style of stroke
+    syllables (a plate's region is drawn with ``for_region()``, which has none)."""
 
     hangul: Font
     digits: Font | strokes.StrokeStyle
+    syllables: jamo.SyllableStyle | None = None
+
+    def for_region(self) -> Face:
+        return dataclasses.replace(self, syllables=None)
 
     def glyph(self, char: str) -> np.ndarray:
         if not char.isdigit():
+            if self.syllables is not None:
+                return self.syllables.glyph(char)
             return glyph(self.hangul[0], self.hangul[1], char)
         if isinstance(self.digits, strokes.StrokeStyle):
             return self.digits.glyph(char)
@@ -366,7 +379,10 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
             warp = (rng, float(rng.uniform(0.01, 0.05)))
     if fonts.stroke_digits and rng.random() < fonts.stroke_digits:
         digits = strokes.random_style(rng)
-    font = Face(hangul, digits)
+    syllables = None
+    if fonts.stroke_syllables and rng.random() < fonts.stroke_syllables:
+        syllables = jamo.random_style(rng)
+    font = Face(hangul, digits, syllables)
     scale = 0.6
     layout = KINDS[kind][1]
     # For the bolts: a two-line plate's top line (left, right, centre row, height), or a one-line
@@ -414,7 +430,7 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
             gy = h * 0.12
             gh = h * 0.36
             for i, ch in enumerate(rs):
-                c.put(font.glyph(ch), left, gy + i * (gh + h * 0.04), rw, gh, ink)
+                c.put(font.for_region().glyph(ch), left, gy + i * (gh + h * 0.04), rw, gh, ink)
             left += rw * 1.25
         _row(c, font, [*klass, syl, *serial], left, right, y, ch_h, ink, rng, rng.uniform(0.55, 1))
     else:
@@ -436,7 +452,7 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
             tx = (w - tw) / 2 + w * rng.uniform(-0.04, 0.04)
             cw = top_h * rng.uniform(0.8, 1.1)
             for ch, gx in zip(region or "", (tx, tx + tw - cw), strict=True):
-                c.put(font.glyph(ch), gx, top_y, cw, top_h, ink)
+                c.put(font.for_region().glyph(ch), gx, top_y, cw, top_h, ink)
         elif syllable_on_top:
             # 2004-2006 green plate: "12가" on top, the four serial digits below.
             tw = w * 0.45 * rng.uniform(0.9, 1.1)
@@ -445,7 +461,7 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
         elif region:
             # Region glyphs a little smaller and separated from the class digits.
             rw = tw * 0.5
-            _row(c, font, list(region), tx, tx + rw, top_y, top_h, ink, rng)
+            _row(c, font.for_region(), list(region), tx, tx + rw, top_y, top_h, ink, rng)
             _row(c, font, list(klass), tx + rw + tw * 0.08, tx + tw, top_y, top_h, ink, rng)
         else:
             _row(c, font, top_chars, tx, tx + tw, top_y, top_h, ink, rng)
