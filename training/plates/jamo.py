@@ -80,14 +80,18 @@ def random_style(rng: np.random.Generator) -> SyllableStyle:
 Box = tuple[float, float, float, float]  # left, top, right, bottom
 
 
-def consonant(style: SyllableStyle, letter: str, box: Box) -> list[Points]:  # noqa: PLR0911
-    """The polylines of an initial consonant filling ``box``."""
+def consonant(  # noqa: PLR0911 (one return per letter)
+    style: SyllableStyle, letter: str, box: Box, beside: bool
+) -> list[Points]:
+    """The polylines of an initial consonant filling ``box``; ``beside``: the vowel stands to
+    its right (ㄱ's leg may then sweep down to the left, as it does before ㅏ and ㅓ)."""
     x0, y0, x1, y1 = box
     xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
     w, h = x1 - x0, y1 - y0
     if letter == "ㄱ":
-        if style.curved_legs:
-            return [np.vstack([line((x0, y0)), bezier((x1, y0), (x1, y0 + 0.6 * h), (x0, y1))])]
+        if style.curved_legs and beside:
+            leg = bezier((x1, y0), (x1, y0 + 0.6 * h), (x0 + 0.2 * w, y1))
+            return [np.vstack([line((x0, y0)), leg])]
         return [line((x0, y0), (x1, y0), (x1, y1))]
     if letter == "ㄴ":
         return [line((x0, y0), (x0, y1), (x1, y1))]
@@ -138,10 +142,12 @@ def skeleton(style: SyllableStyle, syllable: str) -> list[Points]:
     gap = 0.1 * w
     tick = style.tick * h
     if vowel in _SIDE_VOWELS:
-        cons_right = left + style.side_share * (right - left)
+        # ㅐ's two stems take more room than one
+        share = style.side_share * (0.8 if vowel == "ㅐ" else 1.0)
+        cons_right = left + share * (right - left)
         half = style.side_height * (bottom - top) / 2
         mid = (top + bottom) / 2
-        strokes = consonant(style, initial, (left, mid - half, cons_right, mid + half))
+        strokes = consonant(style, initial, (left, mid - half, cons_right, mid + half), True)
         if vowel == "ㅏ":
             stem = max(right - tick, cons_right + gap)
             strokes += [line((stem, top), (stem, bottom)), line((stem, mid), (right, mid))]
@@ -158,14 +164,14 @@ def skeleton(style: SyllableStyle, syllable: str) -> list[Points]:
         return strokes
     inset = 0.1 * (right - left)
     cons_bottom = top + style.top_share * (bottom - top)
-    strokes = consonant(style, initial, (left + inset, top, right - inset, cons_bottom))
+    strokes = consonant(style, initial, (left + inset, top, right - inset, cons_bottom), False)
     centre = (left + right) / 2
     if vowel == "ㅗ":
         bar = bottom
         strokes += [line((left, bar), (right, bar)), line((centre, bar - tick), (centre, bar))]
     else:  # ㅜ
         bar = min(cons_bottom + 0.14 * h, bottom - tick)
-        strokes += [line((left, bar), (right, bar)), line((centre, bar), (centre, bar + tick))]
+        strokes += [line((left, bar), (right, bar)), line((centre, bar), (centre, bottom))]
     return strokes
 
 
