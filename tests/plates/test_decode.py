@@ -113,3 +113,43 @@ def test_constrained_search_finds_the_best_valid_path(seed: int) -> None:
     assert reference is not None
     assert d.valid
     assert d.log_prob == pytest.approx(reference, abs=1e-3)
+
+
+def _reading(monkeypatch: pytest.MonkeyPatch, steps: dict[int, dict[str, float]]) -> object:
+    """The bundled recogniser with its network replaced by fixed log-probs for every layout."""
+    from qrpark.plates.reader import KoreanRecognizer
+
+    recogniser = KoreanRecognizer()
+    lp = logits(steps)
+    monkeypatch.setattr(recogniser, "log_probs", lambda batch: np.stack([lp] * len(batch)))
+    return recogniser
+
+
+def test_a_blue_one_line_plate_is_read_without_a_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An EV badge at the left edge taken for a region: 인천 leads the best path, 13 a close second.
+    steps = spell("인천13고2060")
+    steps[2] = {"인천": 0.6, "1": 0.35}
+    recogniser = _reading(monkeypatch, steps)
+    one_line = np.full((40, 200, 3), 200, np.uint8)
+    for colour, expected in (("white", "인천13고2060"), ("yellow", "인천13고2060")):
+        decoded, _ = recogniser.read_crop(one_line, colour)
+        assert decoded.text == expected
+    decoded, _ = recogniser.read_crop(one_line, "blue")
+    # An EV plate prints no region: the read gives the badge's column to the class digits.
+    assert decoded.text == "113고2060"
+    assert decoded.valid
+    # A crop whose shape leaves its layout open is also read as two lines, and that read may keep
+    # a region: a faded green regional plate can look blue.
+    square = np.full((150, 330, 3), 200, np.uint8)
+    decoded, _ = recogniser.read_crop(square, "blue")
+    assert decoded.text == "인천13고2060"
+
+
+def test_the_colour_is_worked_out_when_not_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    steps = spell("인천13고2060")
+    steps[2] = {"인천": 0.6, "1": 0.35}
+    recogniser = _reading(monkeypatch, steps)
+    blue = np.zeros((40, 200, 3), np.uint8)
+    blue[:] = (200, 120, 40)  # BGR: a saturated blue
+    assert recogniser.read_crop(blue)[0].text == "113고2060"
+    assert recogniser.plate(blue).plate_type == "ev"

@@ -20,6 +20,8 @@ import numpy.typing as npt
 from qrpark.plates.decode import Decoded, constrained, greedy
 from qrpark.plates.detector import FinderModelMissingError, LearnedFinder, onnx_session
 from qrpark.plates.domain import (
+    REGIONS,
+    TOKEN_INDEX,
     TOKENS,
     PlateUse,
     is_valid_latin,
@@ -32,6 +34,10 @@ from qrpark.plates.preprocess import ARRANGE_VERSION, Layout, candidate_layouts,
 U8Image = npt.NDArray[np.uint8]
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 KR_MODEL = MODEL_DIR / "kr_plate_crnn.onnx"
+#: Region tokens: an EV plate (blue) never prints a region, so a blue crop's read leaves them out.
+_REGION_IDS = np.array([TOKEN_INDEX[r] for r in REGIONS])
+#: Log-probability given to a token the plate cannot print: no path through it can win.
+_IMPOSSIBLE = np.float32(-1e4)
 
 
 class Mode(StrEnum):
@@ -174,12 +180,21 @@ class KoreanRecognizer:
         out: npt.NDArray[np.float32] = self._session.run(None, {"image": batch})[0]
         return out
 
-    def read_crop(self, crop: U8Image) -> tuple[Decoded, Layout]:
-        """Best grammar-constrained read of a tight plate crop, trying the plausible layouts."""
+    def read_crop(self, crop: U8Image, colour: str | None = None) -> tuple[Decoded, Layout]:
+        """Best grammar-constrained read of a tight plate crop, trying the plausible layouts.
+
+        ``colour`` is the plate's background (``plate_colour``, worked out when not given): a
+        blue one-line plate is an EV plate, which prints no region, so its one-line read may hold
+        none. (Two-line reads keep them: a faded green regional plate can look blue.)
+        """
         h, w = crop.shape[:2]
         layouts = candidate_layouts(w, h)
         batch = np.stack([model_input(crop, lay, self.arrange_version) for lay in layouts])
         lps = self.log_probs(batch)
+        if (colour or plate_colour(crop)) == "blue":
+            lps = lps.copy()
+            one_line = np.array([lay is Layout.ONE_LINE for lay in layouts])
+            lps[np.ix_(one_line, np.arange(lps.shape[1]), _REGION_IDS)] = _IMPOSSIBLE
         # Cheap greedy reads first: a layout whose unconstrained best path already scores below
         # a valid read of another layout cannot win, so its constrained search is skipped.
         firsts = [greedy(lp) for lp in lps]
@@ -191,8 +206,8 @@ class KoreanRecognizer:
         return max(reads, key=lambda r: (r[0].valid, r[0].log_prob))
 
     def plate(self, crop: U8Image, box: tuple[int, int, int, int] | None = None) -> PlateRead:
-        decoded, layout = self.read_crop(crop)
         colour = plate_colour(crop)
+        decoded, layout = self.read_crop(crop, colour)
         return PlateRead(
             text=decoded.text,
             confidence=decoded.confidence if decoded.valid else 0.0,
