@@ -46,6 +46,17 @@ def fonts() -> Typefaces:
 
 
 @pytest.fixture(scope="session")
+def model_fonts(fonts: Typefaces) -> Typefaces:
+    """The faces of the generator version the shipped recogniser was trained on: tests that
+    measure the shipped model read plates drawn as its training plates were, not as a newer
+    generator draws them."""
+    from training.plates import generate
+    from training.plates.calibrate import card_generator_version
+
+    return generate.typefaces(card_generator_version(MODEL))
+
+
+@pytest.fixture(scope="session")
 def every_face() -> None:
     """Skip unless every face of every generator version and the held-out faces are installed
     (training, and so the dataset renderer, refuses a machine that lacks one)."""

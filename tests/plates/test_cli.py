@@ -21,11 +21,11 @@ def _flat(output: str) -> str:
 
 
 @pytest.fixture
-def plate_files(tmp_path: Path, fonts: generate.Typefaces) -> list[tuple[Path, str]]:
+def plate_files(tmp_path: Path, model_fonts: generate.Typefaces) -> list[tuple[Path, str]]:
     rng = np.random.default_rng(77)
     out = []
     for i, kind in enumerate(["white7", "white8", "green2_region"]):
-        plate, text = generate.render_plate(rng, kind, fonts)
+        plate, text = generate.render_plate(rng, kind, model_fonts)
         crop = cv2.copyMakeBorder(
             cv2.cvtColor(plate, cv2.COLOR_RGB2BGR), 4, 4, 4, 4, cv2.BORDER_CONSTANT
         )

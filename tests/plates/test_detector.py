@@ -185,9 +185,10 @@ def test_candidates_are_rectified_crops_of_the_frame(
     assert hits >= 7
 
 
-def test_reader_with_both_finders_reads_a_scene_plate(fonts: generate.Typefaces) -> None:
+def test_reader_with_both_finders_reads_a_scene_plate(model_fonts: generate.Typefaces) -> None:
     from qrpark.plates.reader import FinderKind, Mode, PlateReader
 
+    fonts = model_fonts
     reader = PlateReader(Mode.KR, finder=FinderKind.BOTH)
     right = 0
     for seed in range(5):

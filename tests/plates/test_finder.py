@@ -24,11 +24,11 @@ def test_finder_locates_a_plate_composited_onto_a_scene(fonts: generate.Typeface
 
 
 def test_finder_and_reader_read_the_scene_plate(
-    fonts: generate.Typefaces, reader_kr: PlateReader
+    model_fonts: generate.Typefaces, reader_kr: PlateReader
 ) -> None:
     right = 0
     for seed in range(5):
-        image, text, _quad = generate.scene(np.random.default_rng(100 + seed), fonts)
+        image, text, _quad = generate.scene(np.random.default_rng(100 + seed), model_fonts)
         result = reader_kr.read(image)
         right += any(p.text == text for p in result.plates)
     assert right >= 3

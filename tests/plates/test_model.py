@@ -2,18 +2,17 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-import pytest
 from training.plates import generate
-from training.plates.calibrate import card_generator_version
 
 from qrpark.plates.domain import is_valid_korean
-from qrpark.plates.reader import KR_MODEL, PlateReader
+from qrpark.plates.reader import PlateReader
 
 
-@pytest.mark.usefixtures("fonts")
-def test_model_reads_clean_synthetic_plates(reader_kr: PlateReader) -> None:
+def test_model_reads_clean_synthetic_plates(
+    reader_kr: PlateReader, model_fonts: generate.Typefaces
+) -> None:
     """Clean plates of the generator version the shipped model was trained on."""
-    fonts = generate.typefaces(card_generator_version(KR_MODEL))
+    fonts = model_fonts
     rng = np.random.default_rng(2024)
     kinds = list(generate.KINDS)
     total = right = 0
