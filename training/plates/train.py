@@ -90,6 +90,16 @@ def main() -> None:
         help="render the data as this version of the generator did (for controlled comparisons)",
     )
     ap.add_argument(
+        "--replay-version",
+        type=int,
+        choices=generate.GENERATOR_VERSIONS,
+        help="add crops of this older generator version to the training data, so that a stage "
+        "continued on a new version keeps seeing the plates its start was trained on",
+    )
+    ap.add_argument(
+        "--replay-size", type=int, default=0, help="how many replayed crops (same seed, split 0)"
+    )
+    ap.add_argument(
         "--run-name",
         help="names this run's PyTorch files in training/runs/plates (default: the seed), so "
         "that two runs with one seed keep theirs apart",
@@ -120,6 +130,18 @@ def main() -> None:
         args.workers,
         version,
     )
+    if args.replay_version is not None and args.replay_size > 0:
+        generate.typefaces(args.replay_version, strict=True)
+        replay = load_or_build(
+            RUNS
+            / f"train-v{args.replay_version}a{ARRANGE_VERSION}-{args.seed}-{args.replay_size}.npz",
+            args.seed,
+            0,
+            args.replay_size,
+            args.workers,
+            args.replay_version,
+        )
+        train = merge_sets(train, replay)
     val = load_or_build(
         RUNS / f"val-{data_tag}-{args.seed}-{args.val_size}.npz",
         args.seed,
@@ -201,6 +223,9 @@ def main() -> None:
         "steps": args.steps,
         "train_size": args.train_size,
         "generator_version": version,
+        "replay": None
+        if args.replay_version is None or args.replay_size <= 0
+        else {"generator_version": args.replay_version, "size": args.replay_size},
         "arrange_version": ARRANGE_VERSION,
         "max_lr": args.lr,
         "init_sha256": init_sha,
@@ -216,6 +241,21 @@ def main() -> None:
     args.out.with_suffix(".json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
     figures = calibrate_card(args.out, args.seed, args.calibration_size, args.workers)
     print(json.dumps({**meta, **figures}, ensure_ascii=False))
+
+
+def merge_sets(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Two rendered training sets as one: images and lengths stacked, label rows padded to the
+    longer set's width with blanks (0), which CTC never reads past a label's length."""
+    width = max(a["labels"].shape[1], b["labels"].shape[1])
+
+    def padded(labels: np.ndarray) -> np.ndarray:
+        return np.pad(labels, ((0, 0), (0, width - labels.shape[1])))
+
+    return {
+        "images": np.concatenate([a["images"], b["images"]]),
+        "labels": np.concatenate([padded(a["labels"]), padded(b["labels"])]),
+        "lengths": np.concatenate([a["lengths"], b["lengths"]]),
+    }
 
 
 def export(model: PlateCRNN, path: Path) -> None:
