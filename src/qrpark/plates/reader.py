@@ -34,7 +34,7 @@ from qrpark.plates.preprocess import ARRANGE_VERSION, Layout, candidate_layouts,
 U8Image = npt.NDArray[np.uint8]
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 KR_MODEL = MODEL_DIR / "kr_plate_crnn.onnx"
-#: Region tokens: an EV plate (blue) never prints a region, so a blue crop's read leaves them out.
+#: Region tokens: an EV plate (blue) never prints a region, so a blue crop's one-line read has none.
 _REGION_IDS = np.array([TOKEN_INDEX[r] for r in REGIONS])
 #: Log-probability given to a token the plate cannot print: no path through it can win.
 _IMPOSSIBLE = np.float32(-1e4)
