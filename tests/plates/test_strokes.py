@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 from training.plates import generate, strokes
 
+from .test_generate import styles_drawn
+
 
 def _styles(n: int) -> list[strokes.StrokeStyle]:
     rng = np.random.default_rng(5)
@@ -70,17 +72,4 @@ def test_version_4_draws_stroke_digits_on_some_plates_and_nothing_more_on_the_ot
     generate.render_plate(rng, "white8", dataclasses.replace(v4, stroke_digits=0.0))
     assert rng.random() == after
     # Version 4 takes the stroke branch on about half of the plates.
-    drawn = []
-    original = strokes.random_style
-
-    def counting(rng: np.random.Generator) -> strokes.StrokeStyle:
-        style = original(rng)
-        drawn.append(style)
-        return style
-
-    rng = np.random.default_rng(9)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(strokes, "random_style", counting)
-        for _ in range(200):
-            generate.render_plate(rng, "white7", v4)
-    assert 70 <= len(drawn) <= 130
+    assert 70 <= styles_drawn(strokes, v4) <= 130

@@ -17,12 +17,8 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
-from training.plates.strokes import SHIFT, Points, arc, bezier, line
-
-#: The height a syllable is drawn at; the canvas scales it into its cell.
-HEIGHT = 100
+from training.plates.strokes import HEIGHT, Points, arc, bezier, ink, line
 
 _INITIALS = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
 _MEDIALS = "ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ"
@@ -177,15 +173,4 @@ def skeleton(style: SyllableStyle, syllable: str) -> list[Points]:
 
 @functools.lru_cache(maxsize=4096)
 def _draw(style: SyllableStyle, syllable: str) -> np.ndarray:
-    """Ink mask (uint8, 0..255) of ``syllable`` cropped to its ink, as ``generate.glyph`` gives."""
-    h = HEIGHT
-    w = round(style.width * h)
-    pad = 4
-    img = np.zeros((h + 2 * pad, w + 2 * pad), np.uint8)
-    thickness = max(1, round(style.weight * h))
-    scale = 1 << SHIFT
-    for stroke in skeleton(style, syllable):
-        pts = np.round((stroke + pad) * scale).astype(np.int32)
-        cv2.polylines(img, [pts], False, 255, thickness, cv2.LINE_AA, SHIFT)
-    ys, xs = np.nonzero(img > 40)
-    return img[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].copy()
+    return ink(skeleton(style, syllable), style.width, style.weight)

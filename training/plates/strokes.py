@@ -160,14 +160,19 @@ def skeleton(style: StrokeStyle, char: str) -> list[Points]:  # noqa: PLR0911 (o
 
 @functools.lru_cache(maxsize=4096)
 def _draw(style: StrokeStyle, char: str) -> np.ndarray:
-    """Ink mask (uint8, 0..255) of ``char`` cropped to its ink, as ``generate.glyph`` gives."""
+    return ink(skeleton(style, char), style.width, style.weight)
+
+
+def ink(polylines: list[Points], width: float, weight: float) -> np.ndarray:
+    """Ink mask (uint8, 0..255) of ``polylines`` (in a box ``width × 1`` scaled to HEIGHT) drawn
+    with strokes ``weight × HEIGHT`` wide, cropped to its ink, as ``generate.glyph`` gives."""
     h = HEIGHT
-    w = round(style.width * h)
+    w = round(width * h)
     pad = 4
     img = np.zeros((h + 2 * pad, w + 2 * pad), np.uint8)
-    thickness = max(1, round(style.weight * h))
+    thickness = max(1, round(weight * h))
     scale = 1 << SHIFT
-    for stroke in skeleton(style, char):
+    for stroke in polylines:
         pts = np.round((stroke + pad) * scale).astype(np.int32)
         cv2.polylines(img, [pts], False, 255, thickness, cv2.LINE_AA, SHIFT)
     ys, xs = np.nonzero(img > 40)
