@@ -64,3 +64,21 @@ def test_synthetic_check_scores_held_out_typefaces(
     )
     # The check's crops are not the calibration's.
     assert check.SPLIT != calibrate.SPLIT
+
+
+@pytest.mark.usefixtures("every_face")
+def test_track_scoring_reads_every_frame_and_votes(tmp_path: Path) -> None:
+    from training.plates import check, tracks
+
+    model = model_copy(tmp_path)
+    result = tracks.score(model, seed=3, tracks=8, frames=3, faces=check.faces_for("4"), workers=1)
+    assert result["tracks"] == 8
+    assert result["frames"] == 3
+    for way in tracks.WAYS:
+        assert 0.0 <= float(result[way]) <= 1.0  # type: ignore[arg-type]
+    # the shipped model reads most synthetic frames, and a vote over three frames more often
+    # than not reads the plate; a broken read or vote would not
+    assert float(result["single_frame"]) > 0.5  # type: ignore[arg-type]
+    assert float(result["string_vote"]) >= 0.5  # type: ignore[arg-type]
+    # tracks are not any other synthetic check's crops
+    assert tracks.SPLIT not in (check.SPLIT, calibrate.SPLIT)

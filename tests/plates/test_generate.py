@@ -269,3 +269,17 @@ def test_one_line_bolts_stay_in_the_margins_or_are_left_out() -> None:
         assert changed.any()
         assert not changed[:, 18 : 312 - 15].any(), seed
     assert not _bolt_pixels((66, 312), bg, ink, 0, None, (3.0, 3.0)).any()  # no room for a bolt
+
+
+def test_a_track_shows_one_plate_growing_in_frames_that_differ(fonts: generate.Typefaces) -> None:
+    frames = generate.track(np.random.default_rng(11), fonts, 5)
+    assert len(frames) == 5
+    assert len({f.text for f in frames}) == 1
+    assert is_valid_korean(frames[0].text)
+    heights = [f.image.shape[0] for f in frames]
+    assert heights == sorted(heights)
+    assert heights[0] < heights[-1]
+    # each frame its own view and degradation, not one image resized
+    assert len({f.image.tobytes() for f in frames}) == 5
+    again = generate.track(np.random.default_rng(11), fonts, 5)
+    assert all(np.array_equal(a.image, b.image) for a, b in zip(frames, again, strict=True))

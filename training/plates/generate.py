@@ -651,13 +651,16 @@ def perspective_quad(rng: np.random.Generator, w: int, h: int, strength: float) 
     return dst.astype(np.float32)
 
 
-def sample(rng: np.random.Generator, fonts: Typefaces, kind: str | None = None) -> Sample:
-    """One degraded plate crop, as a detector would hand it over (loose or tight)."""
+def _pick_kind(rng: np.random.Generator) -> str:
     names = list(KINDS)
-    if kind is None:
-        probs = np.array([KINDS[k][0] for k in names])
-        kind = names[int(rng.choice(len(names), p=probs / probs.sum()))]
-    plate, text = render_plate(rng, kind, fonts)
+    probs = np.array([KINDS[k][0] for k in names])
+    return names[int(rng.choice(len(names), p=probs / probs.sum()))]
+
+
+def view(rng: np.random.Generator, plate: np.ndarray, height: float | None = None) -> np.ndarray:
+    """One degraded crop of a rendered ``plate`` (RGB), as a detector would hand it over: a
+    perspective, a loose or tight crop, the camera's resolution (final height ``height``, or
+    drawn between 16 and 120 pixels, mostly small) and its degradation."""
     ph, pw = plate.shape[:2]
     plate_bgr = cv2.cvtColor(plate, cv2.COLOR_RGB2BGR)
     pad = max(pw, ph) // 4
@@ -676,16 +679,34 @@ def sample(rng: np.random.Generator, fonts: Typefaces, kind: str | None = None) 
     cx0, cx1 = int(max(0, x0 - mx[0])), int(min(scene.shape[1], x1 + mx[1]))
     cy0, cy1 = int(max(0, y0 - my[0])), int(min(scene.shape[0], y1 + my[1]))
     crop = scene[cy0:cy1, cx0:cx1]
-    # The camera's resolution: final crop height between 16 and 120 pixels, mostly small.
-    target_h = 16 + 104 * rng.random() ** 1.5
+    target_h = 16 + 104 * rng.random() ** 1.5 if height is None else height
     s = target_h / crop.shape[0]
     crop = cv2.resize(
         crop,
         (max(8, round(crop.shape[1] * s)), max(6, round(target_h))),
         interpolation=cv2.INTER_AREA,
     )
-    crop = _degrade(rng, crop)
-    return Sample(crop, text, kind, KINDS[kind][1])
+    return _degrade(rng, crop)
+
+
+def sample(rng: np.random.Generator, fonts: Typefaces, kind: str | None = None) -> Sample:
+    """One degraded plate crop, as a detector would hand it over (loose or tight)."""
+    kind = _pick_kind(rng) if kind is None else kind
+    plate, text = render_plate(rng, kind, fonts)
+    return Sample(view(rng, plate), text, kind, KINDS[kind][1])
+
+
+def track(
+    rng: np.random.Generator, fonts: Typefaces, frames: int, kind: str | None = None
+) -> list[Sample]:
+    """One plate seen in ``frames`` frames of a passing car: rendered once (the same typeface,
+    dirt and bolts in every frame), each frame with its own view and degradation, the plate
+    growing from a distant 16-40 pixels high to a near 50-110 as the car comes closer."""
+    kind = _pick_kind(rng) if kind is None else kind
+    plate, text = render_plate(rng, kind, fonts)
+    far, near = rng.uniform(16.0, 40.0), rng.uniform(50.0, 110.0)
+    heights = np.linspace(far, near, frames) if frames > 1 else [near]
+    return [Sample(view(rng, plate, float(h)), text, kind, KINDS[kind][1]) for h in heights]
 
 
 def scene(
