@@ -99,6 +99,27 @@ def test_folder_without_busy_or_free_is_a_clear_error(tmp_path: Path) -> None:
     assert "lacks free/" in " ".join(err.split())  # the console may wrap the line
 
 
+def test_an_image_that_does_not_decode_is_named_in_a_clear_error(
+    labelled: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    folder = tmp_path / "camera"
+    shutil.copytree(labelled, folder)
+    (folder / "busy" / "010.jpg").write_bytes(b"\xff\xd8 cut short")
+    # a name outside ASCII is read, not refused
+    shutil.copy(folder / "free" / "000.jpg", folder / "free" / "자리 1.jpg")
+    code, out, err = _eval(str(folder))
+    assert code == 2
+    assert out == ""
+    assert "010.jpg" in err
+    assert "Traceback" not in err
+    (folder / "busy" / "010.jpg").unlink()
+    code, out, _ = _eval(str(folder))
+    assert code == 0
+    assert json.loads(out)["n_free"] == 17
+
+
 def test_data_set_root_points_to_its_camera_folders(labelled: Path, tmp_path: Path) -> None:
     (tmp_path / "A").symlink_to(labelled)
     code, _, err = _eval(str(tmp_path))

@@ -63,6 +63,7 @@ def eval_command(
     from qrpark.occupancy.evaluate import (
         NotALabelledFolderError,
         TooFewPatchesError,
+        UnreadablePatchError,
         evaluate_folder,
     )
 
@@ -99,7 +100,7 @@ def eval_command(
                 advance=lambda n: progress.advance(task, n),
                 on_total=lambda n: progress.update(task, total=n),
             )
-        except (NotALabelledFolderError, TooFewPatchesError) as exc:
+        except (NotALabelledFolderError, TooFewPatchesError, UnreadablePatchError) as exc:
             progress.stop()
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from exc

@@ -25,6 +25,10 @@ class TooFewPatchesError(ValueError):
     """Calibration would leave no patch of a class to score."""
 
 
+class UnreadablePatchError(ValueError):
+    """A file in ``busy/`` or ``free/`` does not decode as an image."""
+
+
 @dataclass(frozen=True, slots=True)
 class LabelledFolder:
     """Image paths of one camera's folder, each class in file-name order."""
@@ -70,12 +74,22 @@ def list_labelled(directory: Path) -> LabelledFolder:
 
 
 def read_patch(path: Path) -> np.ndarray:
-    """Decode one image file as BGR uint8."""
+    """Decode one image file as BGR uint8 (read as bytes first, so any file name works).
+
+    Raises:
+        UnreadablePatchError: the file cannot be read or does not decode as an image.
+    """
     import cv2
 
-    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    try:
+        data = np.fromfile(str(path), dtype=np.uint8)
+    except OSError as exc:
+        raise UnreadablePatchError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    img = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
     if img is None:
-        raise ValueError(f"cannot decode image {path}")
+        raise UnreadablePatchError(
+            f"cannot decode image {path}: not a readable JPEG, PNG or BMP file; fix or remove it"
+        )
     out: np.ndarray = img
     return out
 
