@@ -700,8 +700,9 @@ def track(
     rng: np.random.Generator, fonts: Typefaces, frames: int, kind: str | None = None
 ) -> list[Sample]:
     """One plate seen in ``frames`` frames of a passing car: rendered once (the same typeface,
-    dirt and bolts in every frame), each frame with its own view and degradation, the plate
-    growing from a distant 16-40 pixels high to a near 50-110 as the car comes closer."""
+    colours, bend and bolts in every frame), each frame with its own view and degradation
+    (light, shadow, dirt, blur, noise), the plate growing from a distant 16-40 pixels high to a
+    near 50-110 as the car comes closer."""
     kind = _pick_kind(rng) if kind is None else kind
     plate, text = render_plate(rng, kind, fonts)
     far, near = rng.uniform(16.0, 40.0), rng.uniform(50.0, 110.0)
