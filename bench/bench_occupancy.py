@@ -51,6 +51,7 @@ def _speed() -> list[str]:
     from qrpark.occupancy.classical import ClassicalScorer
     from qrpark.occupancy.classifier import MODEL_PATH, OnnxOccupancyModel
     from qrpark.occupancy.crop import warp_space
+    from qrpark.occupancy.motion import MotionDetector
     from qrpark.occupancy.scoring import describe_all, to_square_bgr
 
     sys.path.insert(0, str(REPO))
@@ -78,6 +79,23 @@ def _speed() -> list[str]:
             _per_call_ms(lambda: warp_space(frame, polygon), 200),
         ),
     ]
+    motion = MotionDetector()
+    labelled = [
+        {str(i): p for i, p in enumerate(patches)},
+        {str(i): p for i, p in enumerate(squares)},
+    ]
+    clock = iter(range(10**9))
+
+    def motion_frame() -> set[str]:
+        t = next(clock)
+        return motion.update(0.5 * t, labelled[t % 2])
+
+    rows.append(
+        (
+            "motion detector, 50 spaces per frame (each compared with its previous frame)",
+            _per_call_ms(motion_frame, 10) / 50,
+        )
+    )
     frame_ms, spaces = _camera_read_ms(cnn, patches)
     rows.append(
         (

@@ -112,7 +112,7 @@ def test_an_image_that_does_not_decode_is_named_in_a_clear_error(
     code, out, err = _eval(str(folder))
     assert code == 2
     assert out == ""
-    assert "010.jpg" in err
+    assert "busy/010.jpg" in "".join(err.split())  # the console may wrap the path anywhere
     assert "Traceback" not in err
     (folder / "busy" / "010.jpg").unlink()
     code, out, _ = _eval(str(folder))
