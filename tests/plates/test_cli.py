@@ -47,6 +47,34 @@ def test_read_prints_one_json_per_image(plate_files: list[tuple[Path, str]]) -> 
         assert line["seconds"] >= 0
 
 
+def test_read_votes_over_the_frames_of_a_track(
+    tmp_path: Path, model_fonts: generate.Typefaces
+) -> None:
+    frames = generate.track(np.random.default_rng(5), model_fonts, 4, kind="white7")
+    paths = []
+    for i, frame in enumerate(frames):
+        paths.append(tmp_path / f"f{i}.png")
+        cv2.imwrite(str(paths[-1]), frame.image)
+    bad = tmp_path / "torn.jpg"
+    bad.write_bytes(b"\xff\xd8 torn")
+    result = runner.invoke(
+        app, ["plates", "read", "--crop", "--track", *(str(p) for p in paths), str(bad)]
+    )
+    assert result.exit_code == 1  # the torn frame is reported, the others still vote
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 6
+    assert "error" in lines[4]
+    reads = [line["text"] for line in lines[:4] if line["confidence"] > 0]
+    voted = lines[5]["track"]
+    assert voted["frames"] == len(reads)
+    assert voted["text"] == frames[0].text
+    assert voted["support"] == reads.count(voted["text"])
+    assert 0.0 < voted["confidence"] <= 1.0
+    assert voted["accepted"] == any(
+        line["accepted"] and line["text"] == voted["text"] for line in lines[:4]
+    )
+
+
 def test_read_reports_an_unreadable_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jpg"
     bad.write_bytes(b"not an image")

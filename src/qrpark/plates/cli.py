@@ -74,12 +74,27 @@ def read(
         bool, typer.Option("--crop", help="The images are tight plate crops (skip the finder).")
     ] = False,
     finder: FinderOption = None,
+    track: Annotated[
+        bool,
+        typer.Option(
+            "--track",
+            help="The images are frames of one vehicle: also print the vote over their reads.",
+        ),
+    ] = False,
 ) -> None:
-    """Print one JSON object per image: best plate, its confidence, box, type and time taken."""
+    """Print one JSON object per image: best plate, its confidence, box, type and time taken.
+
+    With ``--track`` one more object follows, ``{"track": {...}}``: the reads of every frame
+    voted into one (``text``, ``confidence`` its share of the weight, ``support`` the frames
+    that read it, ``frames`` the frames with a read). It is ``accepted`` when at least one
+    frame read that text above the reject threshold.
+    """
+    from qrpark.plates.domain import Read, vote
     from qrpark.plates.reader import load_image
 
     reader = _reader(mode, finder)
     failed = False
+    frames: list[tuple[Read, bool]] = []
     for path in images:
         try:
             image = load_image(path)
@@ -98,6 +113,20 @@ def read(
         out["plates"] = [p.as_dict() for p in result.plates]
         out["seconds"] = round(result.seconds, 4)
         typer.echo(json.dumps(out, ensure_ascii=False))
+        if best and best.confidence > 0:
+            frames.append((Read(best.text, best.confidence, best.char_confidences), best.accepted))
+    if track:
+        voted = vote(r for r, _ in frames)
+        summary: dict[str, Any] = {"text": None, "confidence": 0.0, "accepted": False}
+        if voted is not None:
+            summary = {
+                "text": voted.text,
+                "confidence": round(voted.confidence, 4),
+                "accepted": any(ok and r.text == voted.text for r, ok in frames),
+                "support": voted.support,
+            }
+        summary["frames"] = len(frames)
+        typer.echo(json.dumps({"track": summary}, ensure_ascii=False))
     if failed:
         raise typer.Exit(1)
 
