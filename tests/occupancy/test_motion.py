@@ -12,7 +12,7 @@ from qrpark.occupancy.domain import (
     Occupancy,
     OccupancyBoard,
 )
-from qrpark.occupancy.motion import MotionDetector, MotionPolicy, fitted_difference
+from qrpark.occupancy.motion import MotionDetector, MotionPolicy, fit_light, outside_range
 
 from .conftest import Render
 
@@ -126,14 +126,22 @@ def test_frames_out_of_order_and_bad_input_are_refused(scenes: list[np.ndarray])
             MotionPolicy(**bad)  # type: ignore[arg-type]
 
 
-def test_the_fit_takes_out_a_change_of_light() -> None:
+def test_the_fit_takes_out_a_change_of_light_and_the_range_a_shake() -> None:
     rng = np.random.default_rng(3)
     before = rng.uniform(20, 200, (16, 16)).astype(np.float32)
     after = 1.2 * before - 7.0
-    assert np.abs(fitted_difference(before, after)).max() < 1e-3
+    assert np.abs(fit_light(before, after) - after).max() < 1e-3
     # a flat patch has no gain to fit: only its level moves
     flat = np.full((16, 16), 80.0, np.float32)
-    assert np.abs(fitted_difference(flat, flat + 9.0)).max() < 1e-4
+    assert np.abs(fit_light(flat, flat + 9.0) - (flat + 9.0)).max() < 1e-4
+    # a pixel inside its neighbours' range has not moved; one beyond it by how much it is
+    ramp = np.tile(np.arange(8, dtype=np.float32) * 10, (8, 1))
+    shifted = np.roll(ramp, 1, axis=1)
+    shifted[:, 0] = 0.0
+    assert np.abs(outside_range(ramp, shifted, 1)).max() == 0.0
+    bump = ramp.copy()
+    bump[4, 4] += 35.0
+    assert outside_range(ramp, bump, 1)[4, 4] == 25.0
 
 
 def test_motion_holds_a_space_until_the_car_has_parked(scenes: list[np.ndarray]) -> None:

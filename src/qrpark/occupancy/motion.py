@@ -100,24 +100,28 @@ def _prepared(at: float, patch: np.ndarray, policy: MotionPolicy) -> _Frame:
     return _Frame(at, grey, clipped)
 
 
-def fitted_difference(
-    previous: np.ndarray, current: np.ndarray, valid: np.ndarray | None = None, reach: int = 0
+def fit_light(
+    previous: np.ndarray, current: np.ndarray, valid: np.ndarray | None = None
 ) -> np.ndarray:
-    """``current − (g·previous + o)``, the gain and offset fitted by least squares on the
-    ``valid`` pixels (all by default); with ``reach``, how far ``current`` lies outside the
-    range of the fitted previous frame within ``reach`` pixels (signed, 0 inside it)."""
+    """``previous`` as it would look in ``current``'s light: ``g·previous + o``, the gain and
+    offset fitted by least squares on the ``valid`` pixels (all by default)."""
     keep = np.ones(current.shape, bool) if valid is None else valid
     a = previous[keep].astype(np.float64)
     b = current[keep].astype(np.float64)
-    spread = float(a.var()) if a.size else 0.0
     if a.size == 0:
         gain, offset = 1.0, 0.0
-    elif spread < 1e-6:  # a flat patch: only its level can change
+    elif float(a.var()) < 1e-6:  # a flat patch: only its level can change
         gain, offset = 1.0, float(b.mean() - a.mean())
     else:
-        gain = float(((a - a.mean()) * (b - b.mean())).mean() / spread)
+        gain = float(((a - a.mean()) * (b - b.mean())).mean() / float(a.var()))
         offset = float(b.mean() - gain * a.mean())
-    fitted = (gain * previous + offset).astype(np.float32)
+    out: np.ndarray = (gain * previous + offset).astype(np.float32)
+    return out
+
+
+def outside_range(fitted: np.ndarray, current: np.ndarray, reach: int) -> np.ndarray:
+    """How far each pixel of ``current`` lies outside the range of ``fitted`` within ``reach``
+    pixels (signed, 0 inside it); with ``reach`` 0, the plain difference."""
     if reach <= 0:
         out: np.ndarray = current - fitted
     else:
@@ -181,12 +185,9 @@ class MotionDetector:
             valid = ~(before.clipped | now.clipped)
             if valid.mean() < _MIN_UNCLIPPED:
                 continue
-            plain = fitted_difference(before.grey, now.grey, valid)
-            spreads.append(_robust_spread(plain[valid]))
-            compared[label] = (
-                fitted_difference(before.grey, now.grey, valid, self.policy.reach),
-                valid,
-            )
+            fitted = fit_light(before.grey, now.grey, valid)
+            spreads.append(_robust_spread((now.grey - fitted)[valid]))
+            compared[label] = (outside_range(fitted, now.grey, self.policy.reach), valid)
         if not compared:
             return set()
         limit = max(self.policy.sigmas * float(np.median(spreads)), self.policy.floor)
