@@ -16,8 +16,9 @@ something moves:
 
 The other ten stand still. Printed as JSON: the share of still spaces called moving (false
 motion) and the share of moving ones found, per kind, and with the light change widened to
-gain 0.7–1.3 (``strong_light``). Nothing here is fitted: the policy's values are fixed in
-``qrpark.occupancy.motion``; this measures them. No photograph is used.
+gain 0.7–1.3 (``strong_light``). The policy's values in ``qrpark.occupancy.motion`` were chosen
+with this suite on seeds 99 and 100; the default seed, 42, was read once after the choice
+(docs/occupancy.md). Nothing is learnt, and no photograph is used.
 """
 
 from __future__ import annotations
