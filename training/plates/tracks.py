@@ -6,9 +6,9 @@ Each track is one plate rendered once (``generate.track``) and seen in ``--frame
 each with its own view and degradation. Every frame is read as ``qrpark plates read --crop``
 reads a crop; every valid read votes. Printed as JSON, per way of combining the frames, the
 share of tracks whose result is the plate exactly: the product's vote (``domain.vote``), the
-same vote with evidence weights, the single most confident frame, and the mean single frame. Tracks are
-split 4 of the seed, which no training, validation, calibration or check reads. Real photos
-are never used.
+same vote with evidence weights (tried and not kept), the single most confident frame, and the
+mean single frame. Tracks are split 4 of the seed, which no training, validation, calibration
+or check reads. Real photos are never used.
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ _CAP = 1.0 - 1e-6
 
 
 def evidence_vote(reads: list[Read]) -> str | None:
-    """The string vote with each read weighing ``−ln(1 − confidence)`` (candidate rule)."""
+    """The string vote with each read weighing ``−ln(1 − confidence)``: tried on 2026-11-25 and
+    not kept (docs/plates.md, *Track voting*); kept here so its figures can be measured again."""
     result = vote([Read(r.text, -math.log1p(-min(r.confidence, _CAP))) for r in reads])
     return None if result is None else result.text
 
