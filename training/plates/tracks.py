@@ -102,9 +102,10 @@ def main() -> None:
         help="typefaces to draw with (default: the model's own generator version's)",
     )
     args = ap.parse_args()
-    faces = faces_for(args.faces or str(card_generator_version(args.model)))
+    faces_name = args.faces or card_generator_version(args.model)
+    faces = faces_for(str(faces_name))
     report = score(args.model, args.seed, args.tracks, args.frames, faces, args.workers)
-    report["faces"] = args.faces or card_generator_version(args.model)
+    report["faces"] = faces_name
     print(json.dumps(report))
 
 

@@ -130,7 +130,12 @@ def main() -> None:
         args.workers,
         version,
     )
-    if args.replay_version is not None and args.replay_size > 0:
+    replay_card = (
+        {"generator_version": args.replay_version, "size": args.replay_size}
+        if args.replay_version is not None and args.replay_size > 0
+        else None
+    )
+    if replay_card is not None:
         generate.typefaces(args.replay_version, strict=True)
         replay = load_or_build(
             RUNS
@@ -223,9 +228,7 @@ def main() -> None:
         "steps": args.steps,
         "train_size": args.train_size,
         "generator_version": version,
-        "replay": None
-        if args.replay_version is None or args.replay_size <= 0
-        else {"generator_version": args.replay_version, "size": args.replay_size},
+        "replay": replay_card,
         "arrange_version": ARRANGE_VERSION,
         "max_lr": args.lr,
         "init_sha256": init_sha,
