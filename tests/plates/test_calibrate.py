@@ -47,6 +47,21 @@ def test_calibration_reads_like_the_product_and_writes_the_card(
 
 
 @pytest.mark.usefixtures("every_face")
+def test_calibration_can_set_the_views_it_calibrates_for(
+    tmp_path: Path, fonts: generate.Typefaces
+) -> None:
+    model = model_copy(tmp_path, side_trims=None)
+    calibrate.calibrate_card(model, seed=5, n=20, workers=1, side_trims=[0.0, 0.03])
+    card = json.loads(model.with_suffix(".json").read_text(encoding="utf-8"))
+    assert card["side_trims"] == [0.0, 0.03]
+    assert card["calibration"]["reads"] == 20
+    # Left out, the card's own views stay.
+    calibrate.calibrate_card(model, seed=5, n=20, workers=1)
+    card = json.loads(model.with_suffix(".json").read_text(encoding="utf-8"))
+    assert card["side_trims"] == [0.0, 0.03]
+
+
+@pytest.mark.usefixtures("every_face")
 def test_synthetic_check_scores_held_out_typefaces(
     tmp_path: Path, fonts: generate.Typefaces
 ) -> None:

@@ -99,8 +99,17 @@ def product_reads(
     return Reads(*(np.concatenate([p[k] for p in parts]) for k in range(3)))
 
 
-def calibrate_card(model: Path, seed: int, n: int, workers: int) -> dict[str, object]:
-    """Calibrate ``model`` and write the threshold and its figures into its card."""
+def calibrate_card(
+    model: Path, seed: int, n: int, workers: int, side_trims: list[float] | None = None
+) -> dict[str, object]:
+    """Calibrate ``model`` and write the threshold and its figures into its card; with
+    ``side_trims``, first set the views the recogniser reads it in (the threshold holds for
+    them only)."""
+    card_path = model.with_suffix(".json")
+    if side_trims is not None:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+        card["side_trims"] = side_trims
+        card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", "utf-8")
     reads = product_reads(model, seed, n, workers)
     correct, conf = reads.correct, reads.conf
     threshold = threshold_for(correct, conf)
@@ -116,7 +125,6 @@ def calibrate_card(model: Path, seed: int, n: int, workers: int) -> dict[str, ob
         if accepted.any()
         else None,
     }
-    card_path = model.with_suffix(".json")
     card = json.loads(card_path.read_text(encoding="utf-8"))
     card["reject_threshold"] = threshold
     card["calibration"] = figures
@@ -130,8 +138,16 @@ def main() -> None:
     ap.add_argument("--seed", type=int, required=True)
     ap.add_argument("--n", type=int, default=12_000)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--side-trims",
+        type=float,
+        nargs="+",
+        help="the views to read each crop in, as shares of its width trimmed from each side "
+        "(0: as it is); written into the card. Default: the card's own",
+    )
     args = ap.parse_args()
-    print(json.dumps(calibrate_card(args.model, args.seed, args.n, args.workers)))
+    figures = calibrate_card(args.model, args.seed, args.n, args.workers, args.side_trims)
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

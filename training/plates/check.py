@@ -32,7 +32,8 @@ def faces_for(name: str) -> generate.Typefaces:
 
 def score(model: Path, seed: int, n: int, workers: int, faces: generate.Typefaces) -> dict:
     reads = product_reads(model, seed, n, workers, faces, split=SPLIT)
-    threshold = KoreanRecognizer(model_path=model).threshold
+    recogniser = KoreanRecognizer(model_path=model)
+    threshold = recogniser.threshold
     accepted = reads.conf >= threshold
     one = ~reads.two_line
     return {
@@ -43,6 +44,7 @@ def score(model: Path, seed: int, n: int, workers: int, faces: generate.Typeface
         "two_line_exact": round(float(reads.correct[reads.two_line].mean()), 4)
         if reads.two_line.any()
         else None,
+        "side_trims": list(recogniser.side_trims),
         "reject_threshold": threshold,
         "accepted": round(float(accepted.mean()), 4),
         "wrong_among_accepted": round(float(1 - reads.correct[accepted].mean()), 4)

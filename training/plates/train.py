@@ -28,7 +28,7 @@ from training.plates.warmstart import load_onnx
 
 from qrpark.plates.decode import constrained
 from qrpark.plates.domain import TOKENS
-from qrpark.plates.preprocess import ARRANGE_VERSION, INPUT_H, INPUT_W
+from qrpark.plates.preprocess import ARRANGE_VERSION, INPUT_H, INPUT_W, SIDE_TRIMS
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNS = ROOT / "training" / "runs" / "plates"
@@ -230,6 +230,7 @@ def main() -> None:
         "generator_version": version,
         "replay": replay_card,
         "arrange_version": ARRANGE_VERSION,
+        "side_trims": list(SIDE_TRIMS),
         "max_lr": args.lr,
         "init_sha256": init_sha,
         "width": args.width,

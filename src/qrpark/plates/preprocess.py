@@ -190,6 +190,27 @@ def arrange(grey: U8Image, layout: Layout, version: int = ARRANGE_VERSION) -> U8
     return joined
 
 
+#: The most a view may trim from each side of a crop (a quarter keeps half the plate).
+MAX_SIDE_TRIM = 0.25
+#: The views a newly trained recogniser is read in (its card's ``side_trims``): the crop as it is
+#: and with 3 % of its width cut from each side; the more probable read wins. Chosen on synthetic
+#: crops (docs/plates.md, *Two views of a crop*).
+SIDE_TRIMS = (0.0, 0.03)
+
+
+def trim_sides(grey: U8Image, share: float) -> U8Image | None:
+    """The crop with ``share`` of its width cut from the left and from the right: the same plate
+    framed more tightly. None when that trims nothing (a share of 0, or a crop too narrow for a
+    whole pixel) or would leave fewer than 8 columns."""
+    if not 0.0 <= share <= MAX_SIDE_TRIM:
+        raise ValueError(f"a side trim must be between 0 and {MAX_SIDE_TRIM}, not {share}")
+    w = grey.shape[1]
+    cut = round(w * share)
+    if cut == 0 or w - 2 * cut < 8:
+        return None
+    return grey[:, cut : w - cut]
+
+
 def normalise_contrast(grey: U8Image) -> F32:
     """Float input in [-1, 1] after a per-crop percentile stretch (cheap AGC for IR frames)."""
     g = grey.astype(np.float32)

@@ -29,7 +29,15 @@ from qrpark.plates.domain import (
     parse_korean,
 )
 from qrpark.plates.finder import Candidate, find_plates
-from qrpark.plates.preprocess import ARRANGE_VERSION, Layout, candidate_layouts, model_input
+from qrpark.plates.preprocess import (
+    ARRANGE_VERSION,
+    MAX_SIDE_TRIM,
+    Layout,
+    candidate_layouts,
+    model_input,
+    to_grey,
+    trim_sides,
+)
 
 U8Image = npt.NDArray[np.uint8]
 MODEL_DIR = Path(__file__).resolve().parent / "models"
@@ -158,6 +166,9 @@ class KoreanRecognizer:
     threshold: float = field(init=False)
     #: How the model's inputs were arranged in training (:func:`preprocess.arrange`).
     arrange_version: int = field(init=False)
+    #: The views each layout is read in: the share of the crop's width trimmed from each side
+    #: (0: the crop as it is). The reject threshold is calibrated for exactly these views.
+    side_trims: tuple[float, ...] = field(init=False)
     _session: Any = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -174,29 +185,46 @@ class KoreanRecognizer:
                 f"the model wants input arrangement {self.arrange_version}; this qrpark knows "
                 f"1 to {ARRANGE_VERSION}"
             )
+        self.side_trims = tuple(float(t) for t in meta.get("side_trims", [0.0]))
+        if not self.side_trims or not all(0.0 <= t <= MAX_SIDE_TRIM for t in self.side_trims):
+            raise ModelMissingError(
+                f"the model card's side_trims {self.side_trims} must be one or more shares "
+                f"between 0 and {MAX_SIDE_TRIM}"
+            )
         self._session = onnx_session(self.model_path, self.threads)
 
     def log_probs(self, batch: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         out: npt.NDArray[np.float32] = self._session.run(None, {"image": batch})[0]
         return out
 
+    def views(self, crop: U8Image) -> list[tuple[Layout, U8Image]]:
+        """Every (layout, grey view) this crop is read in: each plausible layout of its shape,
+        in each of the card's side trims that trims something."""
+        h, w = crop.shape[:2]
+        grey = to_grey(crop)
+        trimmed = [grey if t == 0.0 else trim_sides(grey, t) for t in self.side_trims]
+        return [
+            (lay, view) for lay in candidate_layouts(w, h) for view in trimmed if view is not None
+        ]
+
     def read_crop(self, crop: U8Image, colour: str | None = None) -> tuple[Decoded, Layout]:
-        """Best grammar-constrained read of a tight plate crop, trying the plausible layouts.
+        """Best grammar-constrained read of a tight plate crop, over the plausible layouts and the
+        card's views of it: the path with the highest log-probability wins.
 
         ``colour`` is the plate's background (``plate_colour``, worked out when not given): a
         blue one-line plate is an EV plate, which prints no region, so its one-line read may hold
         none. (Two-line reads keep them: a faded green regional plate can look blue.)
         """
-        h, w = crop.shape[:2]
-        layouts = candidate_layouts(w, h)
-        batch = np.stack([model_input(crop, lay, self.arrange_version) for lay in layouts])
+        views = self.views(crop)
+        layouts = [lay for lay, _ in views]
+        batch = np.stack([model_input(view, lay, self.arrange_version) for lay, view in views])
         lps = self.log_probs(batch)
         if (colour or plate_colour(crop)) == "blue":
             lps = lps.copy()
             one_line = np.array([lay is Layout.ONE_LINE for lay in layouts])
             lps[np.ix_(one_line, np.arange(lps.shape[1]), _REGION_IDS)] = _IMPOSSIBLE
-        # Cheap greedy reads first: a layout whose unconstrained best path already scores below
-        # a valid read of another layout cannot win, so its constrained search is skipped.
+        # Cheap greedy reads first: a view whose unconstrained best path already scores below
+        # a valid read of another view cannot win, so its constrained search is skipped.
         firsts = [greedy(lp) for lp in lps]
         floor = max((d.log_prob for d in firsts if d.valid), default=None)
         reads = [
