@@ -36,8 +36,10 @@ WRONG_LAYOUT = 0.10
 
 
 def render_chunk(
-    version: int, args: tuple[int, int, int, int]
+    version: int, args: tuple[int, int, int, int], kinds: tuple[str, ...] | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One chunk of arranged inputs, labels and lengths; ``kinds`` limits the kinds of plate
+    drawn (by their shares among themselves), all kinds by default."""
     seed, split, chunk, count = args
     rng = np.random.default_rng([seed, split, chunk])
     fonts = generate.typefaces(version, strict=True)
@@ -45,7 +47,7 @@ def render_chunk(
     labels = np.zeros((count, MAX_LABEL), np.int16)
     lengths = np.zeros(count, np.int16)
     for i in range(count):
-        s = generate.sample(rng, fonts)
+        s = generate.sample(rng, fonts, None if kinds is None else generate.pick_kind(rng, kinds))
         layout = s.layout
         tokens = [TOKEN_INDEX[t] for t in tokenize(s.text)]
         if rng.random() < WRONG_LAYOUT:
@@ -122,11 +124,13 @@ def load_or_build(
     n: int,
     workers: int,
     version: int = generate.GENERATOR_VERSION,
+    kinds: tuple[str, ...] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Arranged recogniser inputs, labels and label lengths of generator ``version``."""
+    """Arranged recogniser inputs, labels and label lengths of generator ``version`` (of the
+    ``kinds`` of plate given, or all)."""
     return cached_render(
         path,
-        partial(render_chunk, version),
+        partial(render_chunk, version, kinds=kinds),
         ("images", "labels", "lengths"),
         seed,
         split,

@@ -651,8 +651,13 @@ def perspective_quad(rng: np.random.Generator, w: int, h: int, strength: float) 
     return dst.astype(np.float32)
 
 
-def _pick_kind(rng: np.random.Generator) -> str:
-    names = list(KINDS)
+#: The kinds printed on two lines, in ``KINDS`` order.
+TWO_LINE_KINDS = tuple(k for k, (_, layout) in KINDS.items() if layout is Layout.TWO_LINE)
+
+
+def pick_kind(rng: np.random.Generator, kinds: tuple[str, ...] | None = None) -> str:
+    """A kind of plate drawn by its share in ``KINDS``, among ``kinds`` (default: all)."""
+    names = list(KINDS) if kinds is None else list(kinds)
     probs = np.array([KINDS[k][0] for k in names])
     return names[int(rng.choice(len(names), p=probs / probs.sum()))]
 
@@ -691,7 +696,7 @@ def view(rng: np.random.Generator, plate: np.ndarray, height: float | None = Non
 
 def sample(rng: np.random.Generator, fonts: Typefaces, kind: str | None = None) -> Sample:
     """One degraded plate crop, as a detector would hand it over (loose or tight)."""
-    kind = _pick_kind(rng) if kind is None else kind
+    kind = pick_kind(rng) if kind is None else kind
     plate, text = render_plate(rng, kind, fonts)
     return Sample(view(rng, plate), text, kind, KINDS[kind][1])
 
@@ -703,7 +708,7 @@ def track(
     colours, bend and bolts in every frame), each frame with its own view and degradation
     (light, shadow, dirt, blur, noise), the plate growing from a distant 16-40 pixels high to a
     near 50-110 as the car comes closer."""
-    kind = _pick_kind(rng) if kind is None else kind
+    kind = pick_kind(rng) if kind is None else kind
     plate, text = render_plate(rng, kind, fonts)
     far, near = rng.uniform(16.0, 40.0), rng.uniform(50.0, 110.0)
     heights = np.linspace(far, near, frames) if frames > 1 else [near]

@@ -32,6 +32,9 @@ from qrpark.plates.preprocess import ARRANGE_VERSION, INPUT_H, INPUT_W, SIDE_TRI
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNS = ROOT / "training" / "runs" / "plates"
+#: The split of the seed that ``--two-line-extra`` crops are drawn from: 0 trains, 1 validates,
+#: 2 calibrates, 3 is the synthetic check's and 4 the track check's.
+TWO_LINE_SPLIT = 5
 MODEL_DIR = ROOT / "src" / "qrpark" / "plates" / "models"
 
 
@@ -100,6 +103,13 @@ def main() -> None:
         "--replay-size", type=int, default=0, help="how many replayed crops (same seed, split 0)"
     )
     ap.add_argument(
+        "--two-line-extra",
+        type=int,
+        default=0,
+        help="add this many crops of two-line kinds only (the run's generator version, split "
+        f"{TWO_LINE_SPLIT} of the seed), to show the weakest kinds more often",
+    )
+    ap.add_argument(
         "--run-name",
         help="names this run's PyTorch files in training/runs/plates (default: the seed), so "
         "that two runs with one seed keep theirs apart",
@@ -147,6 +157,19 @@ def main() -> None:
             args.replay_version,
         )
         train = merge_sets(train, replay)
+    two_line_card = None
+    if args.two_line_extra > 0:
+        extra = load_or_build(
+            RUNS / f"train2l-{data_tag}-{args.seed}-{args.two_line_extra}.npz",
+            args.seed,
+            TWO_LINE_SPLIT,
+            args.two_line_extra,
+            args.workers,
+            version,
+            kinds=generate.TWO_LINE_KINDS,
+        )
+        train = merge_sets(train, extra)
+        two_line_card = {"size": args.two_line_extra, "split": TWO_LINE_SPLIT}
     val = load_or_build(
         RUNS / f"val-{data_tag}-{args.seed}-{args.val_size}.npz",
         args.seed,
@@ -229,6 +252,7 @@ def main() -> None:
         "train_size": args.train_size,
         "generator_version": version,
         "replay": replay_card,
+        "two_line_extra": two_line_card,
         "arrange_version": ARRANGE_VERSION,
         "side_trims": list(SIDE_TRIMS),
         "max_lr": args.lr,
