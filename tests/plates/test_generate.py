@@ -34,6 +34,43 @@ def test_dataset_chunks_are_reproducible() -> None:
     assert not np.array_equal(first[0], other[0])
 
 
+def test_kinds_are_drawn_by_their_shares_among_those_asked_for() -> None:
+    assert set(generate.TWO_LINE_KINDS) == {"green2_region", "green2", "yellow2", "orange2"}
+    rng = np.random.default_rng(11)
+    drawn = [generate.pick_kind(rng, generate.TWO_LINE_KINDS) for _ in range(3000)]
+    assert set(drawn) == set(generate.TWO_LINE_KINDS)
+    total = sum(generate.KINDS[k][0] for k in generate.TWO_LINE_KINDS)
+    for kind in generate.TWO_LINE_KINDS:
+        share = generate.KINDS[kind][0] / total
+        assert abs(drawn.count(kind) / len(drawn) - share) < 0.03
+    everything = {generate.pick_kind(rng) for _ in range(3000)}
+    assert everything == set(generate.KINDS)
+
+
+@pytest.mark.usefixtures("every_face")
+def test_a_dataset_chunk_can_hold_two_line_plates_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    mixed = render_chunk(generate.GENERATOR_VERSION, (3, 5, 0, 12))
+    drawn: list[str] = []
+    sample = generate.sample
+
+    def recording(rng: np.random.Generator, fonts: Any, kind: str | None = None) -> Any:
+        out = sample(rng, fonts, kind)
+        drawn.append(out.kind)
+        return out
+
+    monkeypatch.setattr(generate, "sample", recording)
+    two = render_chunk(generate.GENERATOR_VERSION, (3, 5, 0, 12), generate.TWO_LINE_KINDS)
+    assert len(drawn) == 12
+    assert set(drawn) <= set(generate.TWO_LINE_KINDS)
+    again = render_chunk(generate.GENERATOR_VERSION, (3, 5, 0, 12), generate.TWO_LINE_KINDS)
+    assert all(np.array_equal(x, y) for x, y in zip(two, again, strict=True))
+    assert not np.array_equal(mixed[0], two[0])
+    # Without kinds, a chunk draws every kind as before.
+    drawn.clear()
+    render_chunk(generate.GENERATOR_VERSION, (3, 0, 0, 40))
+    assert {generate.KINDS[k][1] for k in drawn} == set(generate.Layout)
+
+
 def test_every_kind_renders_a_valid_plate(fonts: generate.Typefaces) -> None:
     rng = np.random.default_rng(0)
     for kind in generate.KINDS:
