@@ -114,6 +114,13 @@ def test_recogniser_reads_the_views_its_card_names(tmp_path: Path) -> None:
     # A shape between the layouts is read both ways, each in both views.
     square = np.full((100, 200, 3), 200, np.uint8)
     assert [lay for lay, _ in two.views(square)] == [Layout.TWO_LINE] * 2 + [Layout.ONE_LINE] * 2
+    # A crop too narrow to trim is read as it is, once, even by a card whose views all trim.
+    narrow = np.full((12, 14, 3), 200, np.uint8)
+    assert [view.shape for _, view in two.views(narrow)] == [(12, 14)]
+    tight = KoreanRecognizer(model_path=model_copy(tmp_path, side_trims=[0.03]))
+    assert [view.shape for _, view in tight.views(narrow)] == [(12, 14)]
+    _, layout = tight.read_crop(narrow)  # reads it (no empty batch) in its one layout
+    assert layout is Layout.TWO_LINE
     for bad in ([], [0.0, 0.5], [-0.1]):
         with pytest.raises(ModelMissingError, match="side_trims"):
             KoreanRecognizer(model_path=model_copy(tmp_path, side_trims=bad))

@@ -199,13 +199,13 @@ class KoreanRecognizer:
 
     def views(self, crop: U8Image) -> list[tuple[Layout, U8Image]]:
         """Every (layout, grey view) this crop is read in: each plausible layout of its shape,
-        in each of the card's side trims that trims something."""
+        in each of the card's side trims that trims something (the crop as it is when none
+        does, as on a crop too narrow to trim)."""
         h, w = crop.shape[:2]
         grey = to_grey(crop)
-        trimmed = [grey if t == 0.0 else trim_sides(grey, t) for t in self.side_trims]
-        return [
-            (lay, view) for lay in candidate_layouts(w, h) for view in trimmed if view is not None
-        ]
+        framed = [grey if t == 0.0 else trim_sides(grey, t) for t in self.side_trims]
+        kept = [view for view in framed if view is not None] or [grey]
+        return [(lay, view) for lay in candidate_layouts(w, h) for view in kept]
 
     def read_crop(self, crop: U8Image, colour: str | None = None) -> tuple[Decoded, Layout]:
         """Best grammar-constrained read of a tight plate crop, over the plausible layouts and the
