@@ -25,7 +25,7 @@ from rich.progress import (
 from training.plates import generate
 
 from qrpark.plates.domain import TOKEN_INDEX, tokenize
-from qrpark.plates.preprocess import INPUT_H, INPUT_W, Layout, arrange, to_grey
+from qrpark.plates.preprocess import ARRANGE_VERSION, INPUT_H, INPUT_W, Layout, arrange, to_grey
 
 CHUNK = 500
 T = TypeVar("T")
@@ -36,10 +36,13 @@ WRONG_LAYOUT = 0.10
 
 
 def render_chunk(
-    version: int, args: tuple[int, int, int, int], kinds: tuple[str, ...] | None = None
+    version: int,
+    args: tuple[int, int, int, int],
+    kinds: tuple[str, ...] | None = None,
+    arrange_version: int = ARRANGE_VERSION,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One chunk of arranged inputs, labels and lengths; ``kinds`` limits the kinds of plate
-    drawn (by their shares among themselves), all kinds by default."""
+    """One chunk of inputs arranged as ``arrange_version`` does, labels and lengths; ``kinds``
+    limits the kinds of plate drawn (by their shares among themselves), all kinds by default."""
     seed, split, chunk, count = args
     rng = np.random.default_rng([seed, split, chunk])
     fonts = generate.typefaces(version, strict=True)
@@ -53,7 +56,7 @@ def render_chunk(
         if rng.random() < WRONG_LAYOUT:
             layout = Layout.ONE_LINE if layout is Layout.TWO_LINE else Layout.TWO_LINE
             tokens = []
-        images[i] = arrange(to_grey(s.image), layout)
+        images[i] = arrange(to_grey(s.image), layout, arrange_version)
         labels[i, : len(tokens)] = tokens
         lengths[i] = len(tokens)
     return images, labels, lengths
@@ -125,12 +128,13 @@ def load_or_build(
     workers: int,
     version: int = generate.GENERATOR_VERSION,
     kinds: tuple[str, ...] | None = None,
+    arrange_version: int = ARRANGE_VERSION,
 ) -> dict[str, np.ndarray]:
-    """Arranged recogniser inputs, labels and label lengths of generator ``version`` (of the
-    ``kinds`` of plate given, or all)."""
+    """Recogniser inputs arranged as ``arrange_version`` does, labels and label lengths of
+    generator ``version`` (of the ``kinds`` of plate given, or all)."""
     return cached_render(
         path,
-        partial(render_chunk, version, kinds=kinds),
+        partial(render_chunk, version, kinds=kinds, arrange_version=arrange_version),
         ("images", "labels", "lengths"),
         seed,
         split,

@@ -28,7 +28,13 @@ from training.plates.warmstart import load_onnx
 
 from qrpark.plates.decode import constrained
 from qrpark.plates.domain import TOKENS
-from qrpark.plates.preprocess import ARRANGE_VERSION, INPUT_H, INPUT_W, SIDE_TRIMS
+from qrpark.plates.preprocess import (
+    ARRANGE_VERSION,
+    ARRANGE_VERSIONS,
+    INPUT_H,
+    INPUT_W,
+    SIDE_TRIMS,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNS = ROOT / "training" / "runs" / "plates"
@@ -110,6 +116,13 @@ def main() -> None:
         f"{TWO_LINE_SPLIT} of the seed), to show the weakest kinds more often",
     )
     ap.add_argument(
+        "--arrange-version",
+        type=int,
+        choices=ARRANGE_VERSIONS,
+        default=ARRANGE_VERSION,
+        help="how inputs are arranged (qrpark.plates.preprocess.arrange); the card records it",
+    )
+    ap.add_argument(
         "--run-name",
         help="names this run's PyTorch files in training/runs/plates (default: the seed), so "
         "that two runs with one seed keep theirs apart",
@@ -130,7 +143,8 @@ def main() -> None:
     # The cache holds arranged inputs: both the renderer's and the arrangement's version name it.
     version = args.generator_version
     generate.typefaces(version, strict=True)  # every face present, before any work
-    data_tag = f"v{version}a{ARRANGE_VERSION}"
+    arranged = args.arrange_version
+    data_tag = f"v{version}a{arranged}"
     run_name = args.run_name or str(args.seed)
     train = load_or_build(
         RUNS / f"train-{data_tag}-{args.seed}-{args.train_size}.npz",
@@ -139,6 +153,7 @@ def main() -> None:
         args.train_size,
         args.workers,
         version,
+        arrange_version=arranged,
     )
     replay_card = (
         {"generator_version": args.replay_version, "size": args.replay_size}
@@ -148,13 +163,13 @@ def main() -> None:
     if replay_card is not None:
         generate.typefaces(args.replay_version, strict=True)
         replay = load_or_build(
-            RUNS
-            / f"train-v{args.replay_version}a{ARRANGE_VERSION}-{args.seed}-{args.replay_size}.npz",
+            RUNS / f"train-v{args.replay_version}a{arranged}-{args.seed}-{args.replay_size}.npz",
             args.seed,
             0,
             args.replay_size,
             args.workers,
             args.replay_version,
+            arrange_version=arranged,
         )
         train = merge_sets(train, replay)
     two_line_card = None
@@ -167,6 +182,7 @@ def main() -> None:
             args.workers,
             version,
             kinds=generate.TWO_LINE_KINDS,
+            arrange_version=arranged,
         )
         train = merge_sets(train, extra)
         two_line_card = {"size": args.two_line_extra, "split": TWO_LINE_SPLIT}
@@ -177,6 +193,7 @@ def main() -> None:
         args.val_size,
         args.workers,
         version,
+        arrange_version=arranged,
     )
     print(
         f"data ready in {time.time() - t0:.0f}s: "
@@ -253,7 +270,7 @@ def main() -> None:
         "generator_version": version,
         "replay": replay_card,
         "two_line_extra": two_line_card,
-        "arrange_version": ARRANGE_VERSION,
+        "arrange_version": arranged,
         "side_trims": list(SIDE_TRIMS),
         "max_lr": args.lr,
         "init_sha256": init_sha,

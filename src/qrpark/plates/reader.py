@@ -30,7 +30,7 @@ from qrpark.plates.domain import (
 )
 from qrpark.plates.finder import Candidate, find_plates
 from qrpark.plates.preprocess import (
-    ARRANGE_VERSION,
+    ARRANGE_VERSIONS,
     MAX_SIDE_TRIM,
     Layout,
     candidate_layouts,
@@ -180,10 +180,10 @@ class KoreanRecognizer:
             raise ModelMissingError("the model's vocabulary does not match qrpark.plates.domain")
         self.threshold = float(meta["reject_threshold"])
         self.arrange_version = int(meta.get("arrange_version", 1))
-        if not 1 <= self.arrange_version <= ARRANGE_VERSION:
+        if self.arrange_version not in ARRANGE_VERSIONS:
             raise ModelMissingError(
                 f"the model wants input arrangement {self.arrange_version}; this qrpark knows "
-                f"1 to {ARRANGE_VERSION}"
+                f"{', '.join(map(str, ARRANGE_VERSIONS))}"
             )
         self.side_trims = tuple(float(t) for t in meta.get("side_trims", [0.0]))
         if not self.side_trims or not all(0.0 <= t <= MAX_SIDE_TRIM for t in self.side_trims):
