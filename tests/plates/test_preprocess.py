@@ -71,17 +71,8 @@ def test_arrangement_versions() -> None:
     left = preprocess.INPUT_W * 3 // 8
     expected = cv2.resize(top, (left, preprocess.INPUT_H), interpolation=cv2.INTER_AREA)
     assert np.array_equal(v2[:, :left], expected)
-    # Version 3 cuts the same lines and gives the top one half of the width.
-    v3 = arrange(plate, Layout.TWO_LINE, version=3)
-    half = preprocess.INPUT_W // 2
-    wider = cv2.resize(top, (half, preprocess.INPUT_H), interpolation=cv2.INTER_AREA)
-    assert np.array_equal(v3[:, :half], wider)
-    bottom = plate[lines.gap - pad : lines.bottom + pad]
-    narrower = cv2.resize(bottom, (half, preprocess.INPUT_H), interpolation=cv2.INTER_AREA)
-    assert np.array_equal(v3[:, half:], narrower)
     one = np.full((40, 200), 200, np.uint8)
     assert np.array_equal(arrange(one, Layout.ONE_LINE, 1), arrange(one, Layout.ONE_LINE, 2))
-    assert np.array_equal(arrange(one, Layout.ONE_LINE, 2), arrange(one, Layout.ONE_LINE, 3))
     with pytest.raises(ValueError, match="arrangement version"):
         arrange(plate, Layout.TWO_LINE, version=7)
 
@@ -91,9 +82,7 @@ def test_recogniser_feeds_a_model_the_arrangement_it_was_trained_on(tmp_path: Pa
     assert old.arrange_version == 1
     current = KoreanRecognizer(model_path=model_copy(tmp_path, arrange_version=2))
     assert current.arrange_version == 2
-    newer = KoreanRecognizer(model_path=model_copy(tmp_path, arrange_version=3))
-    assert newer.arrange_version == 3
-    for unknown in (0, 4):
+    for unknown in (0, 3):
         with pytest.raises(ModelMissingError, match=f"arrangement {unknown}"):
             KoreanRecognizer(model_path=model_copy(tmp_path, arrange_version=unknown))
 

@@ -15,12 +15,7 @@ INPUT_W = 128
 #: Bumped whenever :func:`arrange` changes what the model sees; a model card records the version
 #: it was trained with (cards without one were trained with version 1, fixed two-line fractions).
 ARRANGE_VERSION = 2
-ARRANGE_VERSIONS = (1, 2, 3)
-#: The share of the input's width a two-line plate's top line gets, by arrangement version.
-#: Cut at the plate's full width and only about two thirds as tall as the bottom line, the top
-#: line's characters were squeezed into 3/8 about 2.6 times as hard as the bottom line's
-#: (median over synthetic crops); version 3 gives it half.
-TOP_SHARE = {1: 3 / 8, 2: 3 / 8, 3: 1 / 2}
+ARRANGE_VERSIONS = (1, 2)
 
 #: Below this width/height ratio a crop is surely a two-line plate, above ``ONE_LINE_MIN`` surely
 #: one line. Plates are 520×110 (one line), 335×170 (two lines) and 335×155 mm (one line of tall
@@ -169,8 +164,7 @@ def arrange(grey: U8Image, layout: Layout, version: int = ARRANGE_VERSION) -> U8
 
     Version 2 levels a two-line crop and cuts it at the gap :func:`find_lines` finds, each line
     with a small margin, and falls back to fixed fractions of the crop where it finds none;
-    version 1 always uses the fixed fractions. Version 3 cuts as version 2 and gives the top
-    line half of the width instead of 3/8 (:data:`TOP_SHARE`).
+    version 1 always uses the fixed fractions.
     """
     if version not in ARRANGE_VERSIONS:
         raise ValueError(f"unknown arrangement version {version}")
@@ -189,8 +183,9 @@ def arrange(grey: U8Image, layout: Layout, version: int = ARRANGE_VERSION) -> U8
         pad = max(1, round((lines.bottom - lines.top) * 0.06))
         top = level[max(0, lines.top - pad) : lines.gap + pad]
         bottom = level[max(0, lines.gap - pad) : min(h, lines.bottom + pad)]
-    # The top line is shorter (region and class only): it gets less of the width.
-    top_w = round(INPUT_W * TOP_SHARE[version])
+    # The top line is shorter (region and class only): it gets 3/8 of the width. Half was
+    # tried (arrangement 3, docs/plates.md) and read two-line plates no better.
+    top_w = INPUT_W * 3 // 8
     left = cv2.resize(top, (top_w, INPUT_H), interpolation=cv2.INTER_AREA)
     right = cv2.resize(bottom, (INPUT_W - top_w, INPUT_H), interpolation=cv2.INTER_AREA)
     joined: U8Image = np.concatenate([left, right], axis=1)
