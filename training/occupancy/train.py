@@ -48,6 +48,15 @@ def _progress() -> Progress:
     )
 
 
+def _say(progress: Progress, line: str) -> None:
+    """Print ``line`` above the bar on a terminal; in a log, at once (the bar draws nothing
+    there, and a buffered line would only show when the run ends)."""
+    if progress.console.is_terminal:
+        progress.console.print(line)
+    else:
+        print(line, flush=True)
+
+
 def render_set(seed: int, n: int, progress: Progress, label: str) -> tuple[np.ndarray, np.ndarray]:
     """Render ``n`` patches (half busy) from ``seed``: images N×3×64×64 uint8 and labels N."""
     rng = np.random.default_rng(seed)
@@ -58,6 +67,8 @@ def render_set(seed: int, n: int, progress: Progress, label: str) -> tuple[np.nd
     for i in range(n):
         images[i] = render_patch(rng, bool(labels[i]), SIZE)
         progress.advance(task)
+        if not progress.console.is_terminal and (i + 1) % max(1, n // 10) == 0:
+            print(f"{label}: {i + 1}/{n}", flush=True)  # a log's progress: the bar draws nothing
     return images.transpose(0, 3, 1, 2).copy(), labels
 
 
@@ -186,8 +197,9 @@ def main(argv: list[str] | None = None) -> int:
                 seen += len(idx)
                 progress.update(task, advance=1, info=f"epoch {epoch + 1} loss {total / seen:.3f}")
             val_acc = evaluate(net, val_x, val_y)
-            progress.console.print(
-                f"epoch {epoch + 1}: loss {total / seen:.4f}  synthetic val acc {val_acc:.4f}"
+            _say(
+                progress,
+                f"epoch {epoch + 1}: loss {total / seen:.4f}  synthetic val acc {val_acc:.4f}",
             )
     export(net, args.out)
     digest = hashlib.sha256(args.out.read_bytes()).hexdigest()
