@@ -80,6 +80,10 @@ plate-fonts: ## Install the Debian font packages the plate generators draw with 
 train-plates: $(TRAIN_STAMP) plate-fonts ## Retrain the Korean plate recogniser from scratch on the CPU (seeded, ~40 min)
 	nice -n 10 $(BIN)/python -m training.plates.train --seed $(PLATES_SEED)
 
+.PHONY: device-bundle
+device-bundle: $(TRAIN_STAMP) plate-fonts ## Pack the plate generators' fonts into .device/ for a lent GPU machine (training/device/plates.sh)
+	$(BIN)/python -m training.plates.fonts_bundle .device/fonts.tar.xz
+
 FINDER_SEED ?= 20261202
 
 .PHONY: train-finder

@@ -129,9 +129,12 @@ def load_or_build(
     version: int = generate.GENERATOR_VERSION,
     kinds: tuple[str, ...] | None = None,
     arrange_version: int = ARRANGE_VERSION,
+    *,
+    compressed: bool = True,
 ) -> dict[str, np.ndarray]:
     """Recogniser inputs arranged as ``arrange_version`` does, labels and label lengths of
-    generator ``version`` (of the ``kinds`` of plate given, or all)."""
+    generator ``version`` (of the ``kinds`` of plate given, or all); ``compressed=False`` for
+    training sets (see :func:`cached_render`)."""
     return cached_render(
         path,
         partial(render_chunk, version, kinds=kinds, arrange_version=arrange_version),
@@ -141,6 +144,7 @@ def load_or_build(
         n,
         workers,
         f"rendering split {split}",
+        compressed=compressed,
     )
 
 

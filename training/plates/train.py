@@ -10,6 +10,7 @@ reject threshold is calibrated on synthetic crops only, read as the product read
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import json
 import shlex
@@ -53,13 +54,42 @@ def to_input(images: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(x[:, None].astype(np.float32))
 
 
+def to_input_on(images: torch.Tensor) -> torch.Tensor:
+    """:func:`to_input` computed where ``images`` (N, H, W uint8) lie, e.g. on a GPU, so that a
+    fast device is not kept waiting for the CPU's percentiles. Same interpolation as numpy's
+    default, so the two agree to float rounding."""
+    g = images.float()
+    flat = g.flatten(1)
+    lo = torch.quantile(flat, 0.02, dim=1).view(-1, 1, 1)
+    hi = torch.quantile(flat, 0.98, dim=1).view(-1, 1, 1)
+    x = ((g - lo) / torch.clamp(hi - lo, min=16.0)).clamp(0.0, 1.0) * 2.0 - 1.0
+    return x[:, None]
+
+
+def pick_device(name: str) -> torch.device:
+    """``auto``: the GPU when PyTorch sees one, else the CPU; ``cuda`` refuses a machine
+    without one rather than quietly training for hours on the CPU."""
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: PyTorch sees no GPU on this machine")
+    return torch.device(name)
+
+
+def flat_targets(labels: np.ndarray, lengths: np.ndarray) -> torch.Tensor:
+    """Each row's first ``length`` labels, rows joined in order: CTC's concatenated targets."""
+    keep = np.arange(labels.shape[1])[None, :] < lengths[:, None]
+    return torch.from_numpy(labels[keep].astype(np.int64))
+
+
 def evaluate(model: PlateCRNN, data: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """(correct?, confidence) per validation sample, decoded like the product does."""
     model.eval()
+    device = next(model.parameters()).device
     correct, conf = [], []
     with torch.no_grad():
         for i in range(0, len(data["images"]), 256):
-            lp = model(to_input(data["images"][i : i + 256])).numpy()
+            lp = model(to_input(data["images"][i : i + 256]).to(device)).cpu().numpy()
             for j, row in enumerate(lp):
                 k = i + j
                 n = int(data["lengths"][k])
@@ -69,6 +99,95 @@ def evaluate(model: PlateCRNN, data: dict[str, np.ndarray]) -> tuple[np.ndarray,
                 conf.append(d.confidence if d.valid else 0.0)
     model.train()
     return np.array(correct), np.array(conf)
+
+
+class Batches:
+    """A training set's batches as network inputs. On the CPU they are stretched with numpy as
+    they are drawn; on a GPU the crops are copied over once and stretched there (the CPU's
+    percentiles would otherwise set the pace)."""
+
+    def __init__(
+        self, data: dict[str, np.ndarray], device: torch.device, on_device: bool | None = None
+    ) -> None:
+        """``on_device`` (default: on any device but the CPU) keeps the crops as a tensor on
+        ``device`` and stretches them there; the CPU can take that path too, as tests do."""
+        self.data = data
+        self.device = device
+        if on_device is None:
+            on_device = device.type != "cpu"
+        self.images = torch.from_numpy(data["images"]).to(device) if on_device else None
+
+    def inputs(self, idx: np.ndarray, shift: int) -> torch.Tensor:
+        """The crops ``idx``, rolled ``shift`` pixels sideways (rolling moves no percentile)."""
+        if self.images is None:
+            return to_input(np.roll(self.data["images"][idx], shift, axis=2))
+        picked = self.images[torch.from_numpy(idx).to(self.device)]
+        return torch.roll(to_input_on(picked), shift, dims=3)
+
+    def targets(self, idx: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """CTC's concatenated targets and the label lengths of the crops ``idx``."""
+        lengths = self.data["lengths"][idx].astype(np.int64)
+        flat = flat_targets(self.data["labels"][idx], lengths)
+        return flat.to(self.device), torch.from_numpy(lengths).to(self.device)
+
+
+def ctc_step(
+    model: PlateCRNN,
+    opt: torch.optim.Optimizer,
+    ctc: torch.nn.CTCLoss,
+    batches: Batches,
+    idx: np.ndarray,
+    shift: int,
+) -> float:
+    """One optimiser step on the crops ``idx``; the batch's CTC loss."""
+    flat, lengths = batches.targets(idx)
+    lp = model(batches.inputs(idx, shift)).permute(1, 0, 2)
+    frames = torch.full((len(idx),), lp.shape[0], dtype=torch.long, device=lp.device)
+    loss = ctc(lp, flat, frames, lengths)
+    opt.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+    opt.step()
+    return float(loss.item())
+
+
+def steps_until(
+    model: PlateCRNN, batches: Batches, batch: int, deadline: float, seed: int, probe: int = 40
+) -> int:
+    """How many training steps end by ``deadline`` (Unix time), timed on throwaway copies of the
+    network and optimiser with the random state forked, so that the run itself trains exactly
+    as ``--steps`` with the returned count would. A reserve of a tenth of the time left, at
+    least two minutes, is kept for validation, export and calibration."""
+    trial = copy.deepcopy(model)
+    opt = torch.optim.AdamW(trial.parameters(), lr=1e-4)
+    ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
+    rng = np.random.default_rng([seed, 99])
+    n = len(batches.data["images"])
+    devices = [batches.device] if batches.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        for i in range(probe + 5):
+            if i == 5:  # the first steps pay for allocation and kernel choice
+                if devices:
+                    torch.cuda.synchronize()
+                start = time.time()
+            idx = np.sort(rng.choice(n, size=min(batch, n), replace=False))
+            ctc_step(trial, opt, ctc, batches, idx, 0)
+        if devices:
+            torch.cuda.synchronize()
+    per_step = (time.time() - start) / probe
+    left = deadline - time.time()
+    usable = left - max(120.0, left / 10)
+    if usable < per_step * 100:
+        raise SystemExit(
+            f"--train-until leaves {left:.0f} s: too little for 100 steps ({per_step:.3f} s each) "
+            "and the reserve for export and calibration"
+        )
+    return int(usable / per_step) // 100 * 100
+
+
+def cpu_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """The network's weights on the CPU, so that a GPU run's files load anywhere."""
+    return {k: v.detach().cpu() for k, v in model.state_dict().items()}
 
 
 def main() -> None:
@@ -81,6 +200,21 @@ def main() -> None:
     ap.add_argument("--width", type=int, default=48)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="auto",
+        help="where the network trains (auto: the GPU when there is one); data, export and "
+        "calibration stay on the CPU",
+    )
+    ap.add_argument(
+        "--train-until",
+        type=float,
+        metavar="UNIX_TIME",
+        help="instead of --steps: time a few throwaway steps, then train as many as end by "
+        "this time (a lent GPU machine's fixed budget); the card records the count, and "
+        "--steps with it trains the same schedule again",
+    )
     ap.add_argument(
         "--workers", type=int, default=2, help="processes rendering the data and calibrating"
     )
@@ -138,6 +272,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
+    device = pick_device(args.device)
 
     t0 = time.time()
     # The cache holds arranged inputs: both the renderer's and the arrangement's version name it.
@@ -154,6 +289,7 @@ def main() -> None:
         args.workers,
         version,
         arrange_version=arranged,
+        compressed=False,
     )
     replay_card = (
         {"generator_version": args.replay_version, "size": args.replay_size}
@@ -170,6 +306,7 @@ def main() -> None:
             args.workers,
             args.replay_version,
             arrange_version=arranged,
+            compressed=False,
         )
         train = merge_sets(train, replay)
     two_line_card = None
@@ -183,6 +320,7 @@ def main() -> None:
             version,
             kinds=generate.TWO_LINE_KINDS,
             arrange_version=arranged,
+            compressed=False,
         )
         train = merge_sets(train, extra)
         two_line_card = {"size": args.two_line_extra, "split": TWO_LINE_SPLIT}
@@ -197,7 +335,8 @@ def main() -> None:
     )
     print(
         f"data ready in {time.time() - t0:.0f}s: "
-        f"{len(train['images'])} train, {len(val['images'])} val"
+        f"{len(train['images'])} train, {len(val['images'])} val; training on {device}",
+        flush=True,
     )
 
     model = PlateCRNN(len(TOKENS), args.width)
@@ -207,65 +346,64 @@ def main() -> None:
         if args.init.suffix == ".onnx":
             load_onnx(model, args.init, to_input(train["images"][:512]))
         else:
-            model.load_state_dict(torch.load(args.init, weights_only=True))
+            model.load_state_dict(torch.load(args.init, weights_only=True, map_location="cpu"))
         print(f"starting from {args.init} (sha256 {init_sha[:12]})")
+    model.to(device)
+    batches = Batches(train, device)
+    steps = args.steps
+    if args.train_until is not None:
+        steps = steps_until(model, batches, args.batch, args.train_until, args.seed)
+        print(f"{steps} steps fit before the deadline", flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(
-        opt, max_lr=args.lr, total_steps=args.steps, pct_start=0.1
+        opt, max_lr=args.lr, total_steps=steps, pct_start=0.1
     )
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
     n = len(train["images"])
     order = rng.permutation(n)
     pos = 0
+    # A check of 1 000 validation crops every 1 000 steps, or ten in all on a long (GPU) run.
+    check_every = max(1000, steps // 10 // 1000 * 1000)
     t_train = time.time()
     with step_progress("train") as progress:
-        task = progress.add_task("train", total=args.steps, loss=float("nan"))
+        task = progress.add_task("train", total=steps, loss=float("nan"))
         ema = None
-        for step in range(args.steps):
+        for step in range(steps):
             if pos + args.batch > n:
                 order, pos = rng.permutation(n), 0
             idx = np.sort(order[pos : pos + args.batch])
             pos += args.batch
-            imgs = train["images"][idx]
             # Cheap on-the-fly variety: random horizontal shift of a few pixels, random invert-free
             # brightness is already in the rendering.
             shift = int(rng.integers(-3, 4))
-            imgs = np.roll(imgs, shift, axis=2)
-            x = to_input(imgs)
-            lengths = torch.from_numpy(train["lengths"][idx].astype(np.int64))
-            targets = torch.from_numpy(train["labels"][idx].astype(np.int64))
-            flat = torch.cat([targets[i, : lengths[i]] for i in range(len(idx))])
-            lp = model(x).permute(1, 0, 2)
-            loss = ctc(lp, flat, torch.full((len(idx),), lp.shape[0], dtype=torch.long), lengths)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            opt.step()
+            loss = ctc_step(model, opt, ctc, batches, idx, shift)
             sched.step()
-            ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
+            ema = loss if ema is None else 0.98 * ema + 0.02 * loss
             progress.update(task, advance=1, loss=ema)
             if (step + 1) % 200 == 0 and not progress.console.is_terminal:
                 # The bar only draws on a terminal; a log gets a line now and then.
                 rate = (step + 1) / (time.time() - t_train)
-                print(f"step {step + 1}/{args.steps} loss {ema:.3f} {rate:.2f} steps/s", flush=True)
-            if (step + 1) % 1000 == 0 or step + 1 == args.steps:
+                print(f"step {step + 1}/{steps} loss {ema:.3f} {rate:.2f} steps/s", flush=True)
+            if (step + 1) % check_every == 0 or step + 1 == steps:
                 correct, _ = evaluate(model, {k: v[:1000] for k, v in val.items()})
                 RUNS.mkdir(parents=True, exist_ok=True)
-                torch.save(model.state_dict(), RUNS / f"checkpoint-{run_name}.pt")
+                torch.save(cpu_state(model), RUNS / f"checkpoint-{run_name}.pt")
                 progress.console.print(f"step {step + 1}: synthetic val exact {correct.mean():.3f}")
 
     correct, _ = evaluate(model, val)
     print(f"synthetic val exact {correct.mean():.4f}")
 
     RUNS.mkdir(parents=True, exist_ok=True)
-    torch.save(model.state_dict(), RUNS / f"model-{run_name}.pt")
+    torch.save(cpu_state(model), RUNS / f"model-{run_name}.pt")
+    model.cpu()
     export(model, args.out)
     digest = hashlib.sha256(args.out.read_bytes()).hexdigest()
     meta = {
         "tokens": list(TOKENS),
         "input": [1, INPUT_H, INPUT_W],
         "seed": args.seed,
-        "steps": args.steps,
+        "steps": steps,
+        "device": device.type,
         "train_size": args.train_size,
         "generator_version": version,
         "replay": replay_card,

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Stage 16 of the Korean plate recogniser, trained on a lent GPU machine in one call of the
+# device tool (docs/plates.md, "Stage 16 on a GPU machine", holds the rule that judges it):
+#
+#   make device-bundle                      # here: .device/fonts.tar.xz, the generator's faces
+#   run(command="bash training/device/plates.sh", carry=[".device"], timeout_s=590)
+#
+# The machine reaches no package registry: its own python3 holds PyTorch, onnx, onnxruntime,
+# OpenCV, Pillow and rich, and the fonts travel in the bundle. A preflight fails in seconds
+# (no GPU, a face or a module missing) rather than after the rendering. The whole script ends
+# by PLATES_DEVICE_SECONDS (default 540) after it starts: training takes as many steps as fit
+# (--train-until) and the card records the count. What comes back under $OUT: the ONNX model
+# and its calibrated card, the PyTorch weights and the log.
+#
+# Rehearse it here before spending device time (small sets, the CPU, a few minutes):
+#   OUT=$(mktemp -d) PATH=.venv/bin:$PATH PLATES_DEVICE=cpu PLATES_TRAIN_SIZE=2000 \
+#   PLATES_REPLAY_SIZE=500 PLATES_TWO_LINE=500 PLATES_CALIBRATION=500 \
+#   PLATES_DEVICE_SECONDS=300 bash training/device/plates.sh
+set -euo pipefail
+start=$(date +%s)
+: "${OUT:?OUT must name the folder whose files come back}"
+budget=${PLATES_DEVICE_SECONDS:-540}
+device=${PLATES_DEVICE:-cuda}
+exec > >(tee "$OUT/plates-device.log") 2>&1
+
+tar -xJf .device/fonts.tar.xz -C /
+export PYTHONPATH="$PWD/src:$PWD" PYTHONUNBUFFERED=1
+python3 - <<'PY'
+import os
+
+import cv2, onnx, onnxruntime, rich, torch  # noqa: F401  (every module now, not after rendering)
+from training.plates import generate
+
+assert os.environ.get("PLATES_DEVICE", "cuda") == "cpu" or torch.cuda.is_available(), "no GPU"
+for version in (6, 4):
+    generate.typefaces(version, strict=True)
+generate.typefaces(held_out=True, strict=True)
+where = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "the CPU"
+print("preflight:", torch.__version__, where, flush=True)
+PY
+
+status=0
+python3 -m training.plates.train --device "$device" --threads 4 \
+    --workers "$(( $(nproc) > 1 ? $(nproc) - 1 : 1 ))" \
+    --seed 20261141 --generator-version 6 --train-size "${PLATES_TRAIN_SIZE:-160000}" \
+    --replay-version 4 --replay-size "${PLATES_REPLAY_SIZE:-40000}" \
+    --two-line-extra "${PLATES_TWO_LINE:-40000}" \
+    --calibration-size "${PLATES_CALIBRATION:-12000}" \
+    --batch 256 --lr 1e-3 --run-name stage16 \
+    --init src/qrpark/plates/models/kr_plate_crnn.onnx \
+    --out "$OUT/kr_plate_crnn.onnx" \
+    --train-until "$(( start + budget - 20 ))" || status=$?
+for f in model-stage16.pt checkpoint-stage16.pt; do
+    if [ -f "training/runs/plates/$f" ]; then cp "training/runs/plates/$f" "$OUT/"; fi
+done
+echo "plates.sh: exit $status after $(( $(date +%s) - start )) s"
+exit "$status"
