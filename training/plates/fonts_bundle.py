@@ -4,9 +4,9 @@
 
 A lent GPU machine reaches no package registry, so `apt-get install fonts-nanum …` cannot run
 there. This writes every face any generator version (and the held-out check) names into one
-xz-compressed tar, under the absolute paths the generator looks them up by; unpacked with
-``tar -xJf FILE -C /`` the generator finds them where it finds them here, so the seed renders the
-same plates (the typesetting is FreeType's, through Pillow, on either machine).
+xz-compressed tar, under the absolute paths the generator looks them up by; unpacked into ``/``
+the generator finds them where it finds them here. (The same seed draws the same plates; their
+pixels match where Pillow's FreeType typesets alike, which versions need not.)
 """
 
 from __future__ import annotations
