@@ -151,13 +151,24 @@ def ctc_step(
     return float(loss.item())
 
 
+#: The most validation checks a run makes on the way (``check_every`` in :func:`main`).
+MAX_CHECKS = 10
+
+
 def steps_until(
-    model: PlateCRNN, batches: Batches, batch: int, deadline: float, seed: int, probe: int = 40
+    model: PlateCRNN,
+    batches: Batches,
+    batch: int,
+    deadline: float,
+    seed: int,
+    probe: int = 40,
+    check_seconds: float = 0.0,
 ) -> int:
     """How many training steps end by ``deadline`` (Unix time), timed on throwaway copies of the
     network and optimiser with the random state forked, so that the run itself trains exactly
-    as ``--steps`` with the returned count would. A reserve of a tenth of the time left, at
-    least two minutes, is kept for validation, export and calibration."""
+    as ``--steps`` with the returned count would. Besides the checks on the way (at most
+    ``MAX_CHECKS`` and one at the end, ``check_seconds`` each), a reserve of a tenth of the
+    time left, at least two minutes, is kept for the final validation, export and calibration."""
     trial = copy.deepcopy(model)
     opt = torch.optim.AdamW(trial.parameters(), lr=1e-4)
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
@@ -176,7 +187,7 @@ def steps_until(
             torch.cuda.synchronize()
     per_step = (time.time() - start) / probe
     left = deadline - time.time()
-    usable = left - max(120.0, left / 10)
+    usable = left - max(120.0, left / 10) - (MAX_CHECKS + 1) * check_seconds
     if usable < per_step * 100:
         raise SystemExit(
             f"--train-until leaves {left:.0f} s: too little for 100 steps ({per_step:.3f} s each) "
@@ -352,7 +363,12 @@ def main() -> None:
     batches = Batches(train, device)
     steps = args.steps
     if args.train_until is not None:
-        steps = steps_until(model, batches, args.batch, args.train_until, args.seed)
+        started = time.time()
+        evaluate(model, {k: v[:1000] for k, v in val.items()})  # what each check costs
+        check_seconds = time.time() - started
+        steps = steps_until(
+            model, batches, args.batch, args.train_until, args.seed, check_seconds=check_seconds
+        )
         print(f"{steps} steps fit before the deadline", flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(
@@ -362,8 +378,9 @@ def main() -> None:
     n = len(train["images"])
     order = rng.permutation(n)
     pos = 0
-    # A check of 1 000 validation crops every 1 000 steps, or ten in all on a long (GPU) run.
-    check_every = max(1000, steps // 10 // 1000 * 1000)
+    # A check of 1 000 validation crops every 1 000 steps, at most MAX_CHECKS on a long run (and
+    # one at the end); checks draw no random numbers, so their count changes nothing trained.
+    check_every = 1000 * max(1, -(-steps // (MAX_CHECKS * 1000)))
     t_train = time.time()
     with step_progress("train") as progress:
         task = progress.add_task("train", total=steps, loss=float("nan"))
