@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Stage 16 of the Korean plate recogniser, trained on a lent GPU machine in one call of the
-# device tool (docs/plates.md, "Stage 16 on a GPU machine", holds the rule that judges it):
+# Stage 17 of the Korean plate recogniser, trained on a lent GPU machine in one call of the
+# device tool (docs/plates.md, "Stage 17 on a GPU machine", holds the rule that judges it):
 #
 #   make device-bundle                      # here: .device/fonts.tar.xz, the generator's faces
 #   run(command="bash training/device/plates.sh", carry=[".device"], timeout_s=590)
@@ -47,11 +47,11 @@ python3 -m training.plates.train --device "$device" --threads 4 \
     --replay-version 4 --replay-size "${PLATES_REPLAY_SIZE:-40000}" \
     --two-line-extra "${PLATES_TWO_LINE:-40000}" \
     --calibration-size "${PLATES_CALIBRATION:-12000}" \
-    --batch 256 --lr 1e-3 --run-name stage16 \
+    --batch 256 --lr 1e-3 --run-name stage17 \
     --init src/qrpark/plates/models/kr_plate_crnn.onnx \
     --out "$OUT/kr_plate_crnn.onnx" \
     --train-until "$(( start + budget - 20 ))" || status=$?
-for f in model-stage16.pt checkpoint-stage16.pt; do
+for f in model-stage17.pt checkpoint-stage17.pt; do
     if [ -f "training/runs/plates/$f" ]; then cp "training/runs/plates/$f" "$OUT/"; fi
 done
 echo "plates.sh: exit $status after $(( $(date +%s) - start )) s"
