@@ -15,7 +15,7 @@
 # Rehearse it here before spending device time (small sets, the CPU, a few minutes):
 #   OUT=$(mktemp -d) PATH=.venv/bin:$PATH PLATES_DEVICE=cpu PLATES_TRAIN_SIZE=2000 \
 #   PLATES_REPLAY_SIZE=500 PLATES_TWO_LINE=500 PLATES_CALIBRATION=500 \
-#   PLATES_DEVICE_SECONDS=300 bash training/device/plates.sh
+#   PLATES_DEVICE_SECONDS=400 bash training/device/plates.sh
 set -euo pipefail
 start=$(date +%s)
 : "${OUT:?OUT must name the folder whose files come back}"
