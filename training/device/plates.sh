@@ -6,8 +6,9 @@
 #   run(command="bash training/device/plates.sh", carry=[".device"], timeout_s=590)
 #
 # The machine reaches no package registry: its own python3 holds PyTorch, onnx, onnxruntime,
-# OpenCV, Pillow and rich, and the fonts travel in the bundle. A preflight fails in seconds
-# (no GPU, a face or a module missing) rather than after the rendering. The whole script ends
+# OpenCV, Pillow and rich, and the fonts travel in the bundle. Training itself refuses in
+# seconds, before any rendering, a machine without a GPU, a face or a module it needs (its
+# imports, --device cuda and the strict typeface check come first). The whole script ends
 # by PLATES_DEVICE_SECONDS (default 540) after it starts: training takes as many steps as fit
 # (--train-until) and the card records the count. What comes back under $OUT: the ONNX model
 # and its calibrated card, the PyTorch weights and the log.
@@ -26,20 +27,6 @@ exec > >(tee "$OUT/plates-device.log") 2>&1
 # Python's tarfile, not tar: the image need not have xz.
 python3 -c 'import tarfile; tarfile.open(".device/fonts.tar.xz").extractall("/", filter="data")'
 export PYTHONPATH="$PWD/src:$PWD" PYTHONUNBUFFERED=1
-python3 - <<'PY'
-import os
-
-import cv2, onnx, onnxruntime, rich, torch  # noqa: F401  (every module now, not after rendering)
-from training.plates import generate
-
-assert os.environ.get("PLATES_DEVICE", "cuda") == "cpu" or torch.cuda.is_available(), "no GPU"
-for version in (6, 4):
-    generate.typefaces(version, strict=True)
-generate.typefaces(held_out=True, strict=True)
-where = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "the CPU"
-print("preflight:", torch.__version__, where, flush=True)
-PY
-
 status=0
 python3 -m training.plates.train --device "$device" --threads 4 \
     --workers "$(( $(nproc) > 1 ? $(nproc) - 1 : 1 ))" \

@@ -20,13 +20,9 @@ from training.plates import generate
 
 def bundled_faces() -> list[Path]:
     """Every font file a generator version or the held-out check draws with, each once."""
-    wanted: set[str] = set()
-    for version in generate.GENERATOR_VERSIONS:
-        faces = generate.typefaces(version, strict=True)
-        wanted.update(path for path, _ in (*faces.hangul, *faces.digits))
-    held = generate.typefaces(held_out=True, strict=True)
-    wanted.update(path for path, _ in (*held.hangul, *held.digits))
-    return sorted(Path(p) for p in wanted)
+    sets = [generate.typefaces(v, strict=True) for v in generate.GENERATOR_VERSIONS]
+    sets.append(generate.typefaces(held_out=True, strict=True))
+    return sorted({Path(path) for faces in sets for path, _ in (*faces.hangul, *faces.digits)})
 
 
 def write_bundle(out: Path, faces: list[Path]) -> int:
