@@ -3,6 +3,9 @@ a deadline sets the step count without changing the run, and the fonts travel in
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import tarfile
 import time
 from pathlib import Path
@@ -105,3 +108,54 @@ def test_the_font_bundle_names_every_face_and_unpacks_where_the_generator_looks(
     for face in small:
         assert (root / str(face).lstrip("/")).read_bytes() == face.read_bytes()
     assert not bundle.with_name("fonts.tar.xz.part").exists()
+
+
+_STUB_PYTHON = """#!/usr/bin/env bash
+# Stands in for the device's python3: unpacking succeeds, training prints and exits as told.
+if [ "$1" = "-c" ]; then exit 0; fi
+mkdir -p training/runs/plates
+echo weights > training/runs/plates/model-stage17.pt
+for i in $(seq 1 3000); do echo "step $i"; done
+echo "training's last line"
+exit "$STUB_EXIT"
+"""
+
+
+@pytest.mark.parametrize("code", [0, 3])
+def test_the_device_script_returns_trainings_status_and_its_whole_log(
+    tmp_path: Path, code: int
+) -> None:
+    if shutil.which("bash") is None:
+        pytest.skip("needs bash")
+    script = Path(__file__).resolve().parents[2] / "training" / "device" / "plates.sh"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    stub = bin_dir / "python3"
+    stub.write_text(_STUB_PYTHON)
+    stub.chmod(0o755)
+    out = tmp_path / "out"
+    out.mkdir()
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "OUT": str(out),
+        "STUB_EXIT": str(code),
+    }
+    done = subprocess.run(
+        ["bash", str(script)],
+        check=False,
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == code
+    log = (out / "plates-device.log").read_text().splitlines()
+    assert log[0] == "step 1"
+    assert "training's last line" in log
+    assert log[-1].startswith(f"plates.sh: exit {code} after ")
+    assert len(log) == 3002
+    assert (out / "model-stage17.pt").read_text() == "weights\n"

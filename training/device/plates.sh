@@ -22,24 +22,29 @@ start=$(date +%s)
 : "${OUT:?OUT must name the folder whose files come back}"
 budget=${PLATES_DEVICE_SECONDS:-540}
 device=${PLATES_DEVICE:-cuda}
-exec > >(tee "$OUT/plates-device.log") 2>&1
 
-# Python's tarfile, not tar: the image need not have xz.
-python3 -c 'import tarfile; tarfile.open(".device/fonts.tar.xz").extractall("/", filter="data")'
-export PYTHONPATH="$PWD/src:$PWD" PYTHONUNBUFFERED=1
-status=0
-python3 -m training.plates.train --device "$device" --threads 4 \
-    --workers "$(( $(nproc) > 1 ? $(nproc) - 1 : 1 ))" \
-    --seed 20261141 --generator-version 6 --train-size "${PLATES_TRAIN_SIZE:-160000}" \
-    --replay-version 4 --replay-size "${PLATES_REPLAY_SIZE:-40000}" \
-    --two-line-extra "${PLATES_TWO_LINE:-40000}" \
-    --calibration-size "${PLATES_CALIBRATION:-12000}" \
-    --batch 256 --lr 1e-3 --run-name stage17 \
-    --init src/qrpark/plates/models/kr_plate_crnn.onnx \
-    --out "$OUT/kr_plate_crnn.onnx" \
-    --train-until "$(( start + budget - 20 ))" || status=$?
-for f in model-stage17.pt checkpoint-stage17.pt; do
-    if [ -f "training/runs/plates/$f" ]; then cp "training/runs/plates/$f" "$OUT/"; fi
-done
-echo "plates.sh: exit $status after $(( $(date +%s) - start )) s"
-exit "$status"
+# The whole run goes through one pipe into tee, and the script waits for tee before it exits,
+# so the log that comes back holds the last line too.
+main() {
+    # Python's tarfile, not tar: the image need not have xz.
+    python3 -c 'import tarfile; tarfile.open(".device/fonts.tar.xz").extractall("/", filter="data")'
+    export PYTHONPATH="$PWD/src:$PWD" PYTHONUNBUFFERED=1
+    status=0
+    python3 -m training.plates.train --device "$device" --threads 4 \
+        --workers "$(( $(nproc) > 1 ? $(nproc) - 1 : 1 ))" \
+        --seed 20261141 --generator-version 6 --train-size "${PLATES_TRAIN_SIZE:-160000}" \
+        --replay-version 4 --replay-size "${PLATES_REPLAY_SIZE:-40000}" \
+        --two-line-extra "${PLATES_TWO_LINE:-40000}" \
+        --calibration-size "${PLATES_CALIBRATION:-12000}" \
+        --batch 256 --lr 1e-3 --run-name stage17 \
+        --init src/qrpark/plates/models/kr_plate_crnn.onnx \
+        --out "$OUT/kr_plate_crnn.onnx" \
+        --train-until "$(( start + budget - 20 ))" || status=$?
+    for f in model-stage17.pt checkpoint-stage17.pt; do
+        if [ -f "training/runs/plates/$f" ]; then cp "training/runs/plates/$f" "$OUT/"; fi
+    done
+    echo "plates.sh: exit $status after $(( $(date +%s) - start )) s"
+    return "$status"
+}
+
+main 2>&1 | tee "$OUT/plates-device.log"
