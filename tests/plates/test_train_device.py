@@ -114,7 +114,7 @@ _STUB_PYTHON = """#!/usr/bin/env bash
 # Stands in for the device's python3: unpacking succeeds, training prints and exits as told.
 if [ "$1" = "-c" ]; then exit 0; fi
 mkdir -p training/runs/plates
-echo weights > training/runs/plates/model-stage17.pt
+echo weights > training/runs/plates/model-stage18.pt
 for i in $(seq 1 3000); do echo "step $i"; done
 echo "training's last line"
 exit "$STUB_EXIT"
@@ -158,4 +158,4 @@ def test_the_device_script_returns_trainings_status_and_its_whole_log(
     assert "training's last line" in log
     assert log[-1].startswith(f"plates.sh: exit {code} after ")
     assert len(log) == 3002
-    assert (out / "model-stage17.pt").read_text() == "weights\n"
+    assert (out / "model-stage18.pt").read_text() == "weights\n"

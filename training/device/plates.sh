@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Stage 17 of the Korean plate recogniser, trained on a lent GPU machine in one call of the
-# device tool (docs/plates.md, "Stage 17 on a GPU machine", holds the rule that judges it):
+# Stage 18 of the Korean plate recogniser, trained on a lent GPU machine in one call of the
+# device tool (docs/plates.md, "Stage 18 on a GPU machine", holds the rule that judges it):
 #
 #   make device-bundle                      # here: .device/fonts.tar.xz, the generator's faces
 #   run(command="bash training/device/plates.sh", carry=[".device"], timeout_s=590)
@@ -36,11 +36,11 @@ main() {
         --replay-version 4 --replay-size "${PLATES_REPLAY_SIZE:-40000}" \
         --two-line-extra "${PLATES_TWO_LINE:-40000}" \
         --calibration-size "${PLATES_CALIBRATION:-12000}" \
-        --batch 256 --lr 1e-3 --run-name stage17 \
+        --batch 256 --lr 1e-3 --run-name stage18 \
         --init src/qrpark/plates/models/kr_plate_crnn.onnx \
         --out "$OUT/kr_plate_crnn.onnx" \
         --train-until "$(( start + budget - 20 ))" || status=$?
-    for f in model-stage17.pt checkpoint-stage17.pt; do
+    for f in model-stage18.pt checkpoint-stage18.pt; do
         if [ -f "training/runs/plates/$f" ]; then cp "training/runs/plates/$f" "$OUT/"; fi
     done
     echo "plates.sh: exit $status after $(( $(date +%s) - start )) s"
