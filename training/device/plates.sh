@@ -13,10 +13,11 @@
 # (--train-until) and the card records the count. What comes back under $OUT: the ONNX model
 # and its calibrated card, the PyTorch weights and the log.
 #
-# Rehearse it here before spending device time (small sets, the CPU, a few minutes):
+# Rehearse it here before spending device time (small sets, the CPU, a few minutes; a slow
+# host needs the larger budget: 400 s was enough one morning and refused that afternoon):
 #   OUT=$(mktemp -d) PATH=.venv/bin:$PATH PLATES_DEVICE=cpu PLATES_TRAIN_SIZE=2000 \
 #   PLATES_REPLAY_SIZE=500 PLATES_TWO_LINE=500 PLATES_CALIBRATION=500 \
-#   PLATES_DEVICE_SECONDS=400 bash training/device/plates.sh
+#   PLATES_DEVICE_SECONDS=560 bash training/device/plates.sh
 set -euo pipefail
 start=$(date +%s)
 : "${OUT:?OUT must name the folder whose files come back}"
