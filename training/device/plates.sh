@@ -23,6 +23,7 @@ start=$(date +%s)
 : "${OUT:?OUT must name the folder whose files come back}"
 budget=${PLATES_DEVICE_SECONDS:-540}
 device=${PLATES_DEVICE:-cuda}
+run=stage18  # names the PyTorch files training writes and this script brings back
 
 # The whole run goes through one pipe into tee, and the script waits for tee before it exits,
 # so the log that comes back holds the last line too.
@@ -37,11 +38,11 @@ main() {
         --replay-version 4 --replay-size "${PLATES_REPLAY_SIZE:-40000}" \
         --two-line-extra "${PLATES_TWO_LINE:-40000}" \
         --calibration-size "${PLATES_CALIBRATION:-12000}" \
-        --batch 256 --lr 1e-3 --run-name stage18 \
+        --batch 256 --lr 1e-3 --run-name "$run" \
         --init src/qrpark/plates/models/kr_plate_crnn.onnx \
         --out "$OUT/kr_plate_crnn.onnx" \
         --train-until "$(( start + budget - 20 ))" || status=$?
-    for f in model-stage18.pt checkpoint-stage18.pt; do
+    for f in "model-$run.pt" "checkpoint-$run.pt"; do
         if [ -f "training/runs/plates/$f" ]; then cp "training/runs/plates/$f" "$OUT/"; fi
     done
     echo "plates.sh: exit $status after $(( $(date +%s) - start )) s"
