@@ -61,3 +61,60 @@ def test_replayed_crops_join_the_training_set_with_their_labels_intact() -> None
         assert merged["labels"][row, :length].tolist() == labels
         assert merged["lengths"][row] == length
         assert not merged["labels"][row, length:].any()
+
+
+def test_a_widened_network_computes_what_the_narrow_one_did_and_its_new_channels_can_learn() -> (
+    None
+):
+    torch = pytest.importorskip("torch", reason="needs the train extra (make train-plates)")
+    from training.plates.model import PlateCRNN
+    from training.plates.widen import widen
+
+    from qrpark.plates.domain import TOKENS
+
+    torch.manual_seed(5)
+    narrow, wide = PlateCRNN(len(TOKENS), 16), PlateCRNN(len(TOKENS), 24)
+    x = torch.rand(6, 1, 32, 128)
+    narrow.train()
+    narrow(x)  # running statistics that are not the defaults
+    widen(narrow, wide)
+    for model in (narrow, wide):
+        model.eval()
+    with torch.no_grad():
+        assert torch.allclose(narrow(x), wide(x), atol=1e-5)
+    # In train mode the norms use the batch's statistics, channel by channel: still the same
+    # (dropout off, since its mask depends on the layer's width).
+    for model in (narrow, wide):
+        model.train()
+        for m in model.modules():
+            if isinstance(m, torch.nn.Dropout):
+                m.eval()
+    assert torch.allclose(narrow(x), wide(x), atol=1e-5)
+
+    # The weights from new channels into old ones start at zero but get a gradient.
+    head, old = wide.context[-1], narrow.context[-1].weight.shape[1]
+    wide(x).logsumexp(-1).mean().backward()
+    assert not head.weight[:, old:].detach().any()
+    assert head.weight.grad is not None
+    assert head.weight.grad[:, old:].abs().sum() > 0
+    # The new channels' incoming weights kept their own random start.
+    assert wide.features[0].weight[8:].detach().abs().sum() > 0
+
+
+def test_a_narrower_network_does_not_fit_a_wider_ones_place() -> None:
+    torch = pytest.importorskip("torch", reason="needs the train extra (make train-plates)")
+    from training.plates.model import PlateCRNN
+    from training.plates.widen import widen
+
+    torch.manual_seed(5)
+    with pytest.raises(ValueError, match="does not fit"):
+        widen(PlateCRNN(20, 24), PlateCRNN(20, 16))
+
+
+def test_the_width_of_an_exported_recogniser_is_read_from_its_first_layer() -> None:
+    pytest.importorskip("onnx", reason="needs the train extra (make train-plates)")
+    import json
+
+    from training.plates.warmstart import onnx_width
+
+    assert onnx_width(MODEL) == json.loads(MODEL.with_suffix(".json").read_text())["width"]

@@ -25,7 +25,8 @@ from training.plates.calibrate import calibrate_card
 from training.plates.dataset import load_or_build, step_progress
 from training.plates.export import check_export
 from training.plates.model import PlateCRNN
-from training.plates.warmstart import load_onnx
+from training.plates.warmstart import load_onnx, onnx_width
+from training.plates.widen import widen
 
 from qrpark.plates.decode import constrained
 from qrpark.plates.domain import TOKENS
@@ -208,7 +209,22 @@ def main() -> None:
     ap.add_argument("--val-size", type=int, default=4_000)
     ap.add_argument("--steps", type=int, default=5_500)
     ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--width", type=int, default=48)
+    ap.add_argument(
+        "--width",
+        type=int,
+        default=48,
+        help="channels of the second conv layer (the others scale with it); an --init file of "
+        "a narrower network is widened to it (training/plates/widen.py)",
+    )
+    ap.add_argument(
+        "--side-trims",
+        type=float,
+        nargs="+",
+        default=list(SIDE_TRIMS),
+        metavar="SHARE",
+        help="the views the card names and the reject threshold is calibrated for: the share of "
+        "the crop's width cut from each side per view (0: the crop as it is)",
+    )
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument(
@@ -355,7 +371,17 @@ def main() -> None:
     if args.init is not None:
         init_sha = hashlib.sha256(args.init.read_bytes()).hexdigest()
         if args.init.suffix == ".onnx":
-            load_onnx(model, args.init, to_input(train["images"][:512]))
+            init_width = onnx_width(args.init)
+            if init_width > args.width:
+                raise SystemExit(f"{args.init} is width {init_width}, wider than --width")
+            if init_width == args.width:
+                load_onnx(model, args.init, to_input(train["images"][:512]))
+            else:
+                # Built after ``model``, so a same-width start draws the random numbers it did.
+                start = PlateCRNN(len(TOKENS), init_width)
+                load_onnx(start, args.init, to_input(train["images"][:512]))
+                widen(start, model)
+                print(f"widened from width {init_width} to {args.width}")
         else:
             model.load_state_dict(torch.load(args.init, weights_only=True, map_location="cpu"))
         print(f"starting from {args.init} (sha256 {init_sha[:12]})")
@@ -426,7 +452,7 @@ def main() -> None:
         "replay": replay_card,
         "two_line_extra": two_line_card,
         "arrange_version": arranged,
-        "side_trims": list(SIDE_TRIMS),
+        "side_trims": args.side_trims,
         "max_lr": args.lr,
         "init_sha256": init_sha,
         "width": args.width,

@@ -59,6 +59,15 @@ def load_onnx(model: nn.Module, path: Path, batch: torch.Tensor) -> None:
     model.train()
 
 
+def onnx_width(path: Path) -> int:
+    """The ``width`` of the :class:`~training.plates.model.PlateCRNN` exported to ``path``: its
+    first convolution has ``width // 2`` output channels."""
+    graph = onnx.load(str(path)).graph
+    weights = {i.name: i for i in graph.initializer}
+    first = next(n for n in graph.node if n.op_type == "Conv")
+    return 2 * int(weights[first.input[1]].dims[0])
+
+
 def _output_of(model: nn.Module, layer: nn.Module, batch: torch.Tensor) -> torch.Tensor:
     """What ``layer`` outputs while ``model`` runs on ``batch``."""
     seen: list[torch.Tensor] = []
