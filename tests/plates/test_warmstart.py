@@ -118,3 +118,31 @@ def test_the_width_of_an_exported_recogniser_is_read_from_its_first_layer() -> N
     from training.plates.warmstart import onnx_width
 
     assert onnx_width(MODEL) == json.loads(MODEL.with_suffix(".json").read_text())["width"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--side-trims", "0", "0.5"], "--side-trims: each share must be between 0 and"),
+        (["--width", "16", "--init", str(MODEL)], "wider than --width 16"),
+    ],
+)
+def test_training_refuses_bad_views_or_a_narrower_width_before_it_renders_anything(
+    args: list[str],
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pytest.importorskip("torch", reason="needs the train extra (make train-plates)")
+    pytest.importorskip("onnx", reason="needs the train extra (make train-plates)")
+    from training.plates import train
+
+    def no_rendering(*_a: object, **_k: object) -> None:
+        raise AssertionError("rendered data before refusing the arguments")
+
+    monkeypatch.setattr(train, "load_or_build", no_rendering)
+    monkeypatch.setattr("sys.argv", ["train", *args])
+    with pytest.raises(SystemExit) as exit_:
+        train.main()
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err

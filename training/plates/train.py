@@ -35,6 +35,7 @@ from qrpark.plates.preprocess import (
     ARRANGE_VERSIONS,
     INPUT_H,
     INPUT_W,
+    MAX_SIDE_TRIM,
     SIDE_TRIMS,
 )
 
@@ -295,6 +296,14 @@ def main() -> None:
         "previous run's model-RUN.pt",
     )
     args = ap.parse_args()
+    # Refused before any rendering, not after hours of training.
+    if not all(0.0 <= s <= MAX_SIDE_TRIM for s in args.side_trims):
+        ap.error(f"--side-trims: each share must be between 0 and {MAX_SIDE_TRIM}")
+    init_width = None
+    if args.init is not None and args.init.suffix == ".onnx":
+        init_width = onnx_width(args.init)
+        if init_width > args.width:
+            ap.error(f"--init {args.init} is width {init_width}, wider than --width {args.width}")
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -370,10 +379,7 @@ def main() -> None:
     init_sha = None
     if args.init is not None:
         init_sha = hashlib.sha256(args.init.read_bytes()).hexdigest()
-        if args.init.suffix == ".onnx":
-            init_width = onnx_width(args.init)
-            if init_width > args.width:
-                raise SystemExit(f"{args.init} is width {init_width}, wider than --width")
+        if init_width is not None:
             if init_width == args.width:
                 load_onnx(model, args.init, to_input(train["images"][:512]))
             else:
