@@ -37,6 +37,7 @@ from qrpark.plates.preprocess import (
     INPUT_W,
     MAX_SIDE_TRIM,
     SIDE_TRIMS,
+    valid_side_trims,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -297,7 +298,7 @@ def main() -> None:
     )
     args = ap.parse_args()
     # Refused before any rendering, not after hours of training.
-    if not all(0.0 <= s <= MAX_SIDE_TRIM for s in args.side_trims):
+    if not valid_side_trims(args.side_trims):
         ap.error(f"--side-trims: each share must be between 0 and {MAX_SIDE_TRIM}")
     init_width = None
     if args.init is not None and args.init.suffix == ".onnx":
@@ -380,12 +381,11 @@ def main() -> None:
     if args.init is not None:
         init_sha = hashlib.sha256(args.init.read_bytes()).hexdigest()
         if init_width is not None:
-            if init_width == args.width:
-                load_onnx(model, args.init, to_input(train["images"][:512]))
-            else:
-                # Built after ``model``, so a same-width start draws the random numbers it did.
-                start = PlateCRNN(len(TOKENS), init_width)
-                load_onnx(start, args.init, to_input(train["images"][:512]))
+            # A narrower start is built after ``model``, so a same-width start draws the random
+            # numbers it always did.
+            start = model if init_width == args.width else PlateCRNN(len(TOKENS), init_width)
+            load_onnx(start, args.init, to_input(train["images"][:512]))
+            if start is not model:
                 widen(start, model)
                 print(f"widened from width {init_width} to {args.width}")
         else:

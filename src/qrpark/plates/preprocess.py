@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar, cast
@@ -198,6 +199,12 @@ MAX_SIDE_TRIM = 0.25
 #: and with 3 % of its width cut from each side; the more probable read wins. Chosen on synthetic
 #: crops (docs/plates.md, *Two views of a crop*).
 SIDE_TRIMS = (0.0, 0.03)
+
+
+def valid_side_trims(trims: Sequence[float]) -> bool:
+    """Whether ``trims`` can be a card's views: one or more shares between 0 and
+    :data:`MAX_SIDE_TRIM`."""
+    return bool(trims) and all(0.0 <= t <= MAX_SIDE_TRIM for t in trims)
 
 
 def trim_sides(grey: U8Image, share: float) -> U8Image | None:

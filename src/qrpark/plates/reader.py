@@ -37,6 +37,7 @@ from qrpark.plates.preprocess import (
     model_input,
     to_grey,
     trim_sides,
+    valid_side_trims,
 )
 
 U8Image = npt.NDArray[np.uint8]
@@ -186,7 +187,7 @@ class KoreanRecognizer:
                 f"{', '.join(map(str, ARRANGE_VERSIONS))}"
             )
         self.side_trims = tuple(float(t) for t in meta.get("side_trims", [0.0]))
-        if not self.side_trims or not all(0.0 <= t <= MAX_SIDE_TRIM for t in self.side_trims):
+        if not valid_side_trims(self.side_trims):
             raise ModelMissingError(
                 f"the model card's side_trims {self.side_trims} must be one or more shares "
                 f"between 0 and {MAX_SIDE_TRIM}"
