@@ -125,9 +125,13 @@ def test_the_width_of_an_exported_recogniser_is_read_from_its_first_layer() -> N
     [
         (["--side-trims", "0", "0.5"], "--side-trims: each share must be between 0 and"),
         (["--width", "16", "--init", str(MODEL)], "wider than --width 16"),
+        # A stream must have a pace the run can keep (training/plates/train.py, --stream-every).
+        (["--stream-every", "auto"], "needs --train-until"),
+        (["--stream-every", "0"], "at least 1 step"),
+        (["--stream-every", "often"], "not a number of steps"),
     ],
 )
-def test_training_refuses_bad_views_or_a_narrower_width_before_it_renders_anything(
+def test_training_refuses_arguments_it_cannot_honour_before_it_renders_anything(
     args: list[str],
     message: str,
     monkeypatch: pytest.MonkeyPatch,

@@ -10,8 +10,11 @@
 # seconds, before any rendering, a machine without a GPU, a face or a module it needs (its
 # imports, --device cuda and the strict typeface check come first). The whole script ends
 # by PLATES_DEVICE_SECONDS (default 540) after it starts: training takes as many steps as fit
-# (--train-until) and the card records the count. What comes back under $OUT: the ONNX model
-# and its calibrated card, the PyTorch weights and the log.
+# (--train-until) and the card records the count. A GPU trains far faster than the CPUs render,
+# so the first sets are small and every core but one keeps rendering fresh crops of the same mix
+# while the network trains (--stream-every auto: a chunk joins as often as the workers keep up;
+# the card records the pace). What comes back under $OUT: the ONNX model and its calibrated
+# card, the PyTorch weights and the log.
 #
 # Rehearse it here before spending device time (small sets, the CPU, a few minutes; a slow
 # host needs the larger budget: 400 s was enough one morning and refused that afternoon):
@@ -34,9 +37,9 @@ main() {
     status=0
     python3 -m training.plates.train --device "$device" --threads 4 \
         --workers "$(( $(nproc) > 1 ? $(nproc) - 1 : 1 ))" \
-        --seed 20261141 --generator-version 6 --train-size "${PLATES_TRAIN_SIZE:-160000}" \
-        --replay-version 4 --replay-size "${PLATES_REPLAY_SIZE:-40000}" \
-        --two-line-extra "${PLATES_TWO_LINE:-40000}" \
+        --seed 20261141 --generator-version 6 --train-size "${PLATES_TRAIN_SIZE:-40000}" \
+        --replay-version 4 --replay-size "${PLATES_REPLAY_SIZE:-10000}" \
+        --two-line-extra "${PLATES_TWO_LINE:-10000}" --stream-every auto \
         --calibration-size "${PLATES_CALIBRATION:-12000}" \
         --batch 256 --lr 1e-3 --run-name "$run" \
         --init src/qrpark/plates/models/kr_plate_crnn.onnx \

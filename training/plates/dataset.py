@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import TypeVar
 
@@ -146,6 +148,101 @@ def load_or_build(
         f"rendering split {split}",
         compressed=compressed,
     )
+
+
+#: The split of a seed that a training stream renders (0 trains, 1 validates, 2 calibrates, 3 is
+#: the synthetic check's, 4 the track check's and 5 the extra two-line crops').
+STREAM_SPLIT = 6
+#: A chunk of a rendered training set: images, labels and label lengths.
+Chunk = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def interleave(shares: Sequence[int]) -> list[int]:
+    """One period of a repeating pattern of source indices in which source ``i`` comes up
+    ``shares[i]`` times (shares reduced by their common divisor), spread as evenly as it goes:
+    ``[4, 1, 1]`` gives ``[0, 0, 1, 0, 2, 0]``."""
+    if not shares or any(s < 0 for s in shares) or sum(shares) == 0:
+        raise ValueError(f"shares must be non-negative and not all zero, not {list(shares)}")
+    common = int(np.gcd.reduce(np.array([s for s in shares if s > 0])))
+    reduced = [s // common for s in shares]
+    total = sum(reduced)
+    seen = [0] * len(reduced)
+    pattern = []
+    for i in range(total):
+        # The source furthest behind its share so far goes next (ties: the first); counted in
+        # whole numbers (times ``total``), so that no rounding breaks a tie.
+        behind = [r * (i + 1) - seen[k] * total for k, r in enumerate(reduced)]
+        k = int(np.argmax(behind))
+        seen[k] += 1
+        pattern.append(k)
+    return pattern
+
+
+class Stream:
+    """Fresh training chunks rendered in the background while a network trains.
+
+    Chunk ``k`` is rendered by ``sources[pattern[k % len(pattern)]]`` from
+    ``default_rng([seed, STREAM_SPLIT, k])``, so what the stream hands over depends on the seed
+    and the sources alone, not on the number of workers or their speed. :meth:`take` hands the
+    chunks over in order and waits for one that is not ready yet; at most ``ahead`` chunks are
+    rendered before they are taken, so memory stays bounded however slowly they are taken.
+    """
+
+    def __init__(
+        self,
+        sources: Sequence[Callable[[tuple[int, int, int, int]], Chunk]],
+        pattern: Sequence[int],
+        seed: int,
+        workers: int,
+        ahead: int | None = None,
+    ) -> None:
+        if not pattern or any(not 0 <= k < len(sources) for k in pattern):
+            raise ValueError("the pattern must name sources by their index")
+        self._sources = list(sources)
+        self._pattern = list(pattern)
+        self._seed = seed
+        self._pool = mp.get_context("fork").Pool(max(1, workers))
+        self._pending: deque[AsyncResult[Chunk]] = deque()
+        self._next = 0
+        self.taken = 0
+        for _ in range(ahead or 2 * max(1, workers)):
+            self._submit()
+
+    def _submit(self) -> None:
+        k = self._next
+        source = self._sources[self._pattern[k % len(self._pattern)]]
+        self._pending.append(
+            self._pool.apply_async(source, ((self._seed, STREAM_SPLIT, k, CHUNK),))
+        )
+        self._next += 1
+
+    def wait_for(self, count: int) -> None:
+        """Wait until the next ``count`` chunks are rendered (to time the workers)."""
+        for result in list(self._pending)[:count]:
+            result.wait()
+
+    def take(self) -> dict[str, np.ndarray]:
+        """The next chunk of the stream, waiting for it when it is not rendered yet."""
+        images, labels, lengths = self._pending.popleft().get()
+        self._submit()
+        self.taken += 1
+        return {"images": images, "labels": labels, "lengths": lengths}
+
+    def close(self) -> None:
+        """Stop the workers once the chunks under way are rendered. (Terminating them instead
+        can leave one killed halfway through sending a chunk back, holding the lock that the
+        pool needs to shut down, and the shutdown then waits forever.)"""
+        for result in self._pending:
+            result.wait()
+        self._pending.clear()
+        self._pool.close()
+        self._pool.join()
+
+    def __enter__(self) -> Stream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def step_progress(label: str) -> Progress:

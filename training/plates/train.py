@@ -13,16 +13,27 @@ import argparse
 import copy
 import hashlib
 import json
+import math
 import shlex
 import sys
 import time
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import torch
 from training.plates import generate
 from training.plates.calibrate import calibrate_card
-from training.plates.dataset import load_or_build, step_progress
+from training.plates.dataset import (
+    CHUNK,
+    STREAM_SPLIT,
+    Stream,
+    interleave,
+    load_or_build,
+    render_chunk,
+    step_progress,
+)
 from training.plates.export import check_export
 from training.plates.model import PlateCRNN
 from training.plates.warmstart import load_onnx, onnx_width
@@ -104,33 +115,77 @@ def evaluate(model: PlateCRNN, data: dict[str, np.ndarray]) -> tuple[np.ndarray,
     return np.array(correct), np.array(conf)
 
 
+Buffer = TypeVar("Buffer", np.ndarray, torch.Tensor)
+
+
+def _room(buf: Buffer, used: int, need: int) -> Buffer:
+    """``buf`` with room for ``need`` rows, its first ``used`` kept: itself when it has the room,
+    else a copy twice as long (so that adding many chunks copies each row a few times at most)."""
+    if len(buf) >= need:
+        return buf
+    rows = max(need, 2 * len(buf))
+    grown: Buffer
+    if isinstance(buf, torch.Tensor):
+        grown = torch.empty((rows, *buf.shape[1:]), dtype=buf.dtype, device=buf.device)
+    else:
+        grown = np.empty((rows, *buf.shape[1:]), buf.dtype)
+    grown[:used] = buf[:used]
+    return grown
+
+
 class Batches:
     """A training set's batches as network inputs. On the CPU they are stretched with numpy as
     they are drawn; on a GPU the crops are copied over once and stretched there (the CPU's
-    percentiles would otherwise set the pace)."""
+    percentiles would otherwise set the pace). A stream's fresh chunks join with
+    :meth:`extend`; ``size`` counts the crops held."""
 
     def __init__(
         self, data: dict[str, np.ndarray], device: torch.device, on_device: bool | None = None
     ) -> None:
         """``on_device`` (default: on any device but the CPU) keeps the crops as a tensor on
         ``device`` and stretches them there; the CPU can take that path too, as tests do."""
-        self.data = data
         self.device = device
         if on_device is None:
             on_device = device.type != "cpu"
+        self.size = len(data["images"])
+        self.labels = data["labels"]
+        self.lengths = data["lengths"]
+        self.host_images: np.ndarray | None = None if on_device else data["images"]
         self.images = torch.from_numpy(data["images"]).to(device) if on_device else None
+
+    def extend(self, more: dict[str, np.ndarray]) -> None:
+        """Hold the crops of ``more`` too, after the ones held (their labels padded with blanks
+        to the held labels' width, which CTC never reads past a label's length)."""
+        width = self.labels.shape[1]
+        if more["labels"].shape[1] > width:
+            raise ValueError(f"labels of {more['labels'].shape[1]} columns, more than {width}")
+        start, end = self.size, self.size + len(more["images"])
+        self.labels = _room(self.labels, start, end)
+        self.labels[start:end] = 0
+        self.labels[start:end, : more["labels"].shape[1]] = more["labels"]
+        self.lengths = _room(self.lengths, start, end)
+        self.lengths[start:end] = more["lengths"]
+        if self.images is None:
+            assert self.host_images is not None
+            self.host_images = _room(self.host_images, start, end)
+            self.host_images[start:end] = more["images"]
+        else:
+            self.images = _room(self.images, start, end)
+            self.images[start:end] = torch.from_numpy(more["images"]).to(self.device)
+        self.size = end
 
     def inputs(self, idx: np.ndarray, shift: int) -> torch.Tensor:
         """The crops ``idx``, rolled ``shift`` pixels sideways (rolling moves no percentile)."""
         if self.images is None:
-            return to_input(np.roll(self.data["images"][idx], shift, axis=2))
+            assert self.host_images is not None
+            return to_input(np.roll(self.host_images[idx], shift, axis=2))
         picked = self.images[torch.from_numpy(idx).to(self.device)]
         return torch.roll(to_input_on(picked), shift, dims=3)
 
     def targets(self, idx: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         """CTC's concatenated targets and the label lengths of the crops ``idx``."""
-        lengths = self.data["lengths"][idx].astype(np.int64)
-        flat = flat_targets(self.data["labels"][idx], lengths)
+        lengths = self.lengths[idx].astype(np.int64)
+        flat = flat_targets(self.labels[idx], lengths)
         return flat.to(self.device), torch.from_numpy(lengths).to(self.device)
 
 
@@ -158,25 +213,16 @@ def ctc_step(
 MAX_CHECKS = 10
 
 
-def steps_until(
-    model: PlateCRNN,
-    batches: Batches,
-    batch: int,
-    deadline: float,
-    seed: int,
-    probe: int = 40,
-    check_seconds: float = 0.0,
-) -> int:
-    """How many training steps end by ``deadline`` (Unix time), timed on throwaway copies of the
-    network and optimiser with the random state forked, so that the run itself trains exactly
-    as ``--steps`` with the returned count would. Besides the checks on the way (at most
-    ``MAX_CHECKS`` and one at the end, ``check_seconds`` each), a reserve of a tenth of the
-    time left, at least two minutes, is kept for the final validation, export and calibration."""
+def step_seconds(
+    model: PlateCRNN, batches: Batches, batch: int, seed: int, probe: int = 40
+) -> float:
+    """Seconds one training step takes, timed on throwaway copies of the network and optimiser
+    with the random state forked, so that the run itself is not changed by the timing."""
     trial = copy.deepcopy(model)
     opt = torch.optim.AdamW(trial.parameters(), lr=1e-4)
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
     rng = np.random.default_rng([seed, 99])
-    n = len(batches.data["images"])
+    n = batches.size
     devices = [batches.device] if batches.device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
         for i in range(probe + 5):
@@ -188,7 +234,26 @@ def steps_until(
             ctc_step(trial, opt, ctc, batches, idx, 0)
         if devices:
             torch.cuda.synchronize()
-    per_step = (time.time() - start) / probe
+    return (time.time() - start) / probe
+
+
+def steps_until(
+    model: PlateCRNN,
+    batches: Batches,
+    batch: int,
+    deadline: float,
+    seed: int,
+    probe: int = 40,
+    check_seconds: float = 0.0,
+    per_step: float | None = None,
+) -> int:
+    """How many training steps end by ``deadline`` (Unix time), at ``per_step`` seconds each
+    (timed by :func:`step_seconds` when not given), so that the run itself trains exactly as
+    ``--steps`` with the returned count would. Besides the checks on the way (at most
+    ``MAX_CHECKS`` and one at the end, ``check_seconds`` each), a reserve of a tenth of the
+    time left, at least two minutes, is kept for the final validation, export and calibration."""
+    if per_step is None:
+        per_step = step_seconds(model, batches, batch, seed, probe)
     left = deadline - time.time()
     usable = left - max(120.0, left / 10) - (MAX_CHECKS + 1) * check_seconds
     if usable < per_step * 100:
@@ -197,6 +262,30 @@ def steps_until(
             "and the reserve for export and calibration"
         )
     return int(usable / per_step) // 100 * 100
+
+
+#: Slack on a stream's pace: chunks are taken a quarter less often than the workers rendered
+#: them when timed, since training and rendering then share the machine.
+STREAM_SLACK = 1.25
+
+
+def stream_every(chunk_seconds: float, per_step: float) -> int:
+    """Steps between two chunks of a stream whose workers render a chunk every
+    ``chunk_seconds`` (all of them together), for a run at ``per_step`` seconds a step."""
+    return max(1, math.ceil(STREAM_SLACK * chunk_seconds / per_step))
+
+
+def stream_every_arg(value: str) -> int | str:
+    """``--stream-every``: a whole number of steps, at least 1, or ``auto``."""
+    if value == "auto":
+        return value
+    try:
+        steps = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of steps or 'auto': {value!r}") from None
+    if steps < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 step, not {steps}")
+    return steps
 
 
 def cpu_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -243,6 +332,15 @@ def main() -> None:
         help="instead of --steps: time a few throwaway steps, then train as many as end by "
         "this time (a lent GPU machine's fixed budget); the card records the count, and "
         "--steps with it trains the same schedule again",
+    )
+    ap.add_argument(
+        "--stream-every",
+        type=stream_every_arg,
+        metavar="STEPS|auto",
+        help="while training, render fresh chunks of the same mix (split "
+        f"{STREAM_SPLIT} of the seed) in --workers processes and add one to the training crops "
+        "every STEPS steps (auto, with --train-until: as often as the workers keep up); the "
+        "card records the count, and --steps with --stream-every N trains the same run again",
     )
     ap.add_argument(
         "--workers", type=int, default=2, help="processes rendering the data and calibrating"
@@ -300,6 +398,11 @@ def main() -> None:
     # Refused before any rendering, not after hours of training.
     if not valid_side_trims(args.side_trims):
         ap.error(f"--side-trims: each share must be between 0 and {MAX_SIDE_TRIM}")
+    if args.stream_every == "auto" and args.train_until is None:
+        ap.error(
+            "--stream-every auto needs --train-until (it paces the stream by the deadline's "
+            "timed steps)"
+        )
     init_width = None
     if args.init is not None and args.init.suffix == ".onnx":
         init_width = onnx_width(args.init)
@@ -375,6 +478,31 @@ def main() -> None:
         f"{len(train['images'])} train, {len(val['images'])} val; training on {device}",
         flush=True,
     )
+    stream = None
+    chunk_seconds = 0.0
+    if args.stream_every is not None:
+        # The stream renders the run's own mix, in the shares its first sets have.
+        sources = [partial(render_chunk, version, arrange_version=arranged)]
+        shares = [args.train_size]
+        if replay_card is not None:
+            sources.append(partial(render_chunk, args.replay_version, arrange_version=arranged))
+            shares.append(args.replay_size)
+        if two_line_card is not None:
+            sources.append(
+                partial(
+                    render_chunk,
+                    version,
+                    kinds=generate.TWO_LINE_KINDS,
+                    arrange_version=arranged,
+                )
+            )
+            shares.append(args.two_line_extra)
+        # Forked before the network touches the GPU; the workers render with numpy and OpenCV.
+        started = time.time()
+        stream = Stream(sources, interleave(shares), args.seed, args.workers)
+        stream.wait_for(max(1, args.workers))
+        chunk_seconds = (time.time() - started) / max(1, args.workers)
+        print(f"stream: a chunk every {chunk_seconds:.2f} s from {args.workers} workers")
 
     model = PlateCRNN(len(TOKENS), args.width)
     init_sha = None
@@ -394,20 +522,33 @@ def main() -> None:
     model.to(device)
     batches = Batches(train, device)
     steps = args.steps
+    # Steps between two stream chunks (0: no stream); ``auto`` is settled by the deadline below.
+    every = args.stream_every if isinstance(args.stream_every, int) else 0
     if args.train_until is not None:
         started = time.time()
         evaluate(model, {k: v[:1000] for k, v in val.items()})  # what each check costs
         check_seconds = time.time() - started
+        per_step = step_seconds(model, batches, args.batch, args.seed)
         steps = steps_until(
-            model, batches, args.batch, args.train_until, args.seed, check_seconds=check_seconds
+            model,
+            batches,
+            args.batch,
+            args.train_until,
+            args.seed,
+            check_seconds=check_seconds,
+            per_step=per_step,
         )
         print(f"{steps} steps fit before the deadline", flush=True)
+        if args.stream_every == "auto":
+            every = stream_every(chunk_seconds, per_step)
+    if stream is not None:
+        print(f"stream: a chunk of {CHUNK} crops joins every {every} steps", flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(
         opt, max_lr=args.lr, total_steps=steps, pct_start=0.1
     )
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
-    n = len(train["images"])
+    n = batches.size
     order = rng.permutation(n)
     pos = 0
     # A check of 1 000 validation crops every 1 000 steps, at most MAX_CHECKS on a long run (and
@@ -418,7 +559,11 @@ def main() -> None:
         task = progress.add_task("train", total=steps, loss=float("nan"))
         ema = None
         for step in range(steps):
+            if stream is not None and step > 0 and every and step % every == 0:
+                # A fresh chunk joins; it is drawn from once the next pass over the crops starts.
+                batches.extend(stream.take())
             if pos + args.batch > n:
+                n = batches.size
                 order, pos = rng.permutation(n), 0
             idx = np.sort(order[pos : pos + args.batch])
             pos += args.batch
@@ -439,6 +584,11 @@ def main() -> None:
                 torch.save(cpu_state(model), RUNS / f"checkpoint-{run_name}.pt")
                 progress.console.print(f"step {step + 1}: synthetic val exact {correct.mean():.3f}")
 
+    stream_card = None
+    if stream is not None:
+        stream.close()  # its workers' cores go to validation and calibration
+        stream_card = {"every": every, "split": STREAM_SPLIT, "chunks": stream.taken}
+        print(f"stream: {stream.taken} chunks joined, {batches.size} crops in all")
     correct, _ = evaluate(model, val)
     print(f"synthetic val exact {correct.mean():.4f}")
 
@@ -457,6 +607,7 @@ def main() -> None:
         "generator_version": version,
         "replay": replay_card,
         "two_line_extra": two_line_card,
+        "stream": stream_card,
         "arrange_version": arranged,
         "side_trims": args.side_trims,
         "max_lr": args.lr,
