@@ -3,6 +3,8 @@ steps, in an order fixed by the seed alone, so a deadline-paced run can be train
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from training.plates.dataset import STREAM_SPLIT, Stream, interleave
@@ -48,6 +50,19 @@ def test_a_stream_hands_over_its_chunks_in_seed_order_whatever_its_workers(worke
         assert chunk["images"].shape == (500, 32, 128)
         assert chunk["images"][0, 0, :4].tolist() == [source, 7, STREAM_SPLIT, k]
         assert (chunk["labels"] == source + 1).all()
+
+
+def _slow(job: tuple[int, int, int, int]) -> tuple[np.ndarray, ...]:
+    time.sleep(60)
+    return _marked(0, job)
+
+
+def test_closing_a_stream_gives_up_on_chunks_that_do_not_come_back_in_time() -> None:
+    stream = Stream([_slow], [0], seed=1, workers=2)
+    started = time.monotonic()
+    stream.close(timeout=0.5)
+    assert time.monotonic() - started < 30  # the workers were terminated, not waited for
+    stream.close()  # a second call does nothing
 
 
 def test_a_stream_refuses_a_pattern_naming_no_source() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
@@ -204,6 +205,7 @@ class Stream:
         self._pool = mp.get_context("fork").Pool(max(1, workers))
         self._pending: deque[AsyncResult[Chunk]] = deque()
         self._next = 0
+        self._closed = False
         self.taken = 0
         for _ in range(ahead or 2 * max(1, workers)):
             self._submit()
@@ -228,14 +230,24 @@ class Stream:
         self.taken += 1
         return {"images": images, "labels": labels, "lengths": lengths}
 
-    def close(self) -> None:
-        """Stop the workers once the chunks under way are rendered. (Terminating them instead
-        can leave one killed halfway through sending a chunk back, holding the lock that the
-        pool needs to shut down, and the shutdown then waits forever.)"""
+    def close(self, timeout: float = 120.0) -> None:
+        """Stop the workers once the chunks under way are rendered (a second call does nothing).
+        Terminating them at once can leave one killed halfway through sending a chunk back,
+        holding the lock the pool needs to shut down, and the shutdown then waits forever; so
+        they are terminated only when the chunks under way are not back within ``timeout``
+        seconds (workers killed by an interrupt never send theirs)."""
+        if self._closed:
+            return
+        self._closed = True
+        deadline = time.monotonic() + timeout
         for result in self._pending:
-            result.wait()
+            result.wait(max(0.0, deadline - time.monotonic()))
+        finished = all(result.ready() for result in self._pending)
         self._pending.clear()
-        self._pool.close()
+        if finished:
+            self._pool.close()
+        else:
+            self._pool.terminate()
         self._pool.join()
 
     def __enter__(self) -> Stream:

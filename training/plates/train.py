@@ -10,6 +10,7 @@ reject threshold is calibrated on synthetic crops only, read as the product read
 from __future__ import annotations
 
 import argparse
+import atexit
 import copy
 import hashlib
 import json
@@ -500,6 +501,9 @@ def main() -> None:
         # Forked before the network touches the GPU; the workers render with numpy and OpenCV.
         started = time.time()
         stream = Stream(sources, interleave(shares), args.seed, args.workers)
+        # Closed after training; also on the way out of a run that fails, before
+        # multiprocessing's own exit handler would terminate the workers mid-chunk.
+        atexit.register(stream.close)
         stream.wait_for(max(1, args.workers))
         chunk_seconds = (time.time() - started) / max(1, args.workers)
         print(f"stream: a chunk every {chunk_seconds:.2f} s from {args.workers} workers")
