@@ -18,6 +18,7 @@ import math
 import shlex
 import sys
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
@@ -29,6 +30,7 @@ from training.plates.calibrate import calibrate_card
 from training.plates.dataset import (
     CHUNK,
     STREAM_SPLIT,
+    Chunk,
     Stream,
     interleave,
     load_or_build,
@@ -422,15 +424,27 @@ def main() -> None:
     arranged = args.arrange_version
     data_tag = f"v{version}a{arranged}"
     run_name = args.run_name or str(args.seed)
-    train = load_or_build(
-        RUNS / f"train-{data_tag}-{args.seed}-{args.train_size}.npz",
-        args.seed,
-        0,
-        args.train_size,
-        args.workers,
-        version,
-        arrange_version=arranged,
-        compressed=False,
+    # Each training set's renderer and size, in load order: a stream renders the same mix.
+    mix: list[tuple[Callable[[tuple[int, int, int, int]], Chunk], int]] = []
+
+    def training_set(
+        path: Path, split: int, size: int, gen: int, kinds: tuple[str, ...] | None = None
+    ) -> dict[str, np.ndarray]:
+        mix.append((partial(render_chunk, gen, kinds=kinds, arrange_version=arranged), size))
+        return load_or_build(
+            path,
+            args.seed,
+            split,
+            size,
+            args.workers,
+            gen,
+            kinds=kinds,
+            arrange_version=arranged,
+            compressed=False,
+        )
+
+    train = training_set(
+        RUNS / f"train-{data_tag}-{args.seed}-{args.train_size}.npz", 0, args.train_size, version
     )
     replay_card = (
         {"generator_version": args.replay_version, "size": args.replay_size}
@@ -439,29 +453,21 @@ def main() -> None:
     )
     if replay_card is not None:
         generate.typefaces(args.replay_version, strict=True)
-        replay = load_or_build(
+        replay = training_set(
             RUNS / f"train-v{args.replay_version}a{arranged}-{args.seed}-{args.replay_size}.npz",
-            args.seed,
             0,
             args.replay_size,
-            args.workers,
             args.replay_version,
-            arrange_version=arranged,
-            compressed=False,
         )
         train = merge_sets(train, replay)
     two_line_card = None
     if args.two_line_extra > 0:
-        extra = load_or_build(
+        extra = training_set(
             RUNS / f"train2l-{data_tag}-{args.seed}-{args.two_line_extra}.npz",
-            args.seed,
             TWO_LINE_SPLIT,
             args.two_line_extra,
-            args.workers,
             version,
-            kinds=generate.TWO_LINE_KINDS,
-            arrange_version=arranged,
-            compressed=False,
+            generate.TWO_LINE_KINDS,
         )
         train = merge_sets(train, extra)
         two_line_card = {"size": args.two_line_extra, "split": TWO_LINE_SPLIT}
@@ -482,24 +488,10 @@ def main() -> None:
     stream = None
     chunk_seconds = 0.0
     if args.stream_every is not None:
-        # The stream renders the run's own mix, in the shares its first sets have.
-        sources = [partial(render_chunk, version, arrange_version=arranged)]
-        shares = [args.train_size]
-        if replay_card is not None:
-            sources.append(partial(render_chunk, args.replay_version, arrange_version=arranged))
-            shares.append(args.replay_size)
-        if two_line_card is not None:
-            sources.append(
-                partial(
-                    render_chunk,
-                    version,
-                    kinds=generate.TWO_LINE_KINDS,
-                    arrange_version=arranged,
-                )
-            )
-            shares.append(args.two_line_extra)
         # Forked before the network touches the GPU; the workers render with numpy and OpenCV.
         started = time.time()
+        # The run's own mix, in the shares its first sets have.
+        sources, shares = zip(*mix, strict=True)
         stream = Stream(sources, interleave(shares), args.seed, args.workers)
         # Closed after training; also on the way out of a run that fails, before
         # multiprocessing's own exit handler would terminate the workers mid-chunk.
@@ -552,8 +544,7 @@ def main() -> None:
         opt, max_lr=args.lr, total_steps=steps, pct_start=0.1
     )
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
-    n = batches.size
-    order = rng.permutation(n)
+    order = rng.permutation(batches.size)
     pos = 0
     # A check of 1 000 validation crops every 1 000 steps, at most MAX_CHECKS on a long run (and
     # one at the end); checks draw no random numbers, so their count changes nothing trained.
@@ -566,9 +557,8 @@ def main() -> None:
             if stream is not None and step > 0 and every and step % every == 0:
                 # A fresh chunk joins; it is drawn from once the next pass over the crops starts.
                 batches.extend(stream.take())
-            if pos + args.batch > n:
-                n = batches.size
-                order, pos = rng.permutation(n), 0
+            if pos + args.batch > len(order):
+                order, pos = rng.permutation(batches.size), 0
             idx = np.sort(order[pos : pos + args.batch])
             pos += args.batch
             # Cheap on-the-fly variety: random horizontal shift of a few pixels, random invert-free
