@@ -320,3 +320,56 @@ def test_a_track_shows_one_plate_growing_in_frames_that_differ(fonts: generate.T
     assert len({f.image.tobytes() for f in frames}) == 5
     again = generate.track(np.random.default_rng(11), fonts, 5)
     assert all(np.array_equal(a.image, b.image) for a, b in zip(frames, again, strict=True))
+
+
+@pytest.mark.usefixtures("every_face")
+def test_version_7_adds_short_plates_bolted_on_top_and_holder_frames_and_nothing_else() -> None:
+    v6, v7 = generate.typefaces(6), generate.typefaces(7)
+    assert (v7.short_top_bolts, v7.holder_frame) == (0.8, 0.5)
+    off = dataclasses.replace(v7, short_top_bolts=0.0, holder_frame=0.0)
+    assert off == v6
+    # With both off, every kind of plate, and every crop of one, leaves the generator where
+    # version 6 leaves it.
+    assert_renders_alike(v6, off, 7)
+
+    def crops(faces: generate.Typefaces) -> list[bytes]:
+        rng = np.random.default_rng([7, 0, 0])
+        return [generate.sample(rng, faces).image.tobytes() for _ in range(6)]
+
+    assert crops(off) == crops(v6)
+
+
+@pytest.mark.usefixtures("every_face")
+def test_a_short_plate_bolted_on_top_keeps_its_characters_below_the_bolts() -> None:
+    faces = dataclasses.replace(generate.typefaces(7), short_top_bolts=1.0, bolt_heads=1.0)
+    plain = dataclasses.replace(faces, short_top_bolts=0.0)
+    low_tops, plain_tops = [], []
+    for seed in range(8):
+        text, drawn, h = _drawn("white_short", faces, seed)
+        assert "".join(c for c, _ in drawn) == text
+        low_tops.append(min(y for _, y in drawn) / h)
+        plain_tops.append(min(y for _, y in _drawn("white_short", plain, seed)[1]) / h)
+        plate, _ = generate.render_plate(np.random.default_rng(seed), "white_short", faces)
+        margin = plate[3 : round(min(y for _, y in drawn)), 3:-3].astype(np.int16)
+        # Something other than the plate's paint in the top margin: the bolts.
+        assert np.abs(margin - np.median(margin, axis=(0, 1))).max() > 40, seed
+    assert min(low_tops) >= 0.19
+    assert np.mean(low_tops) > np.mean(plain_tops) + 0.05
+
+
+def test_a_holder_frames_the_plate_and_leaves_it_as_it_was() -> None:
+    plate = np.random.default_rng(1).integers(0, 255, (90, 200, 3)).astype(np.uint8)
+    sizes = set()
+    for seed in range(20):
+        framed = generate.holder(np.random.default_rng(seed), plate)
+        h, w = framed.shape[:2]
+        assert h > 90 and w > 200
+        side = (w - 200) // 2
+        assert w - 200 == 2 * side
+        # The plate is inside, untouched but for a lip at most 2 pixels over its edge.
+        assert any(
+            np.array_equal(framed[r + 2 : r + 88, side + 2 : side + 198], plate[2:88, 2:198])
+            for r in range(h - 90 + 1)
+        )
+        sizes.add((h, w))
+    assert len(sizes) > 5

@@ -50,29 +50,33 @@ def threshold_for(
 
 @dataclass(frozen=True)
 class Reads:
-    """Per crop: read right?, the read's confidence (0 when invalid) and the crop's layout."""
+    """Per crop: read right?, the read's confidence (0 when invalid), the crop's layout and
+    whether it is a short 335×155 plate (one line of tall characters)."""
 
     correct: np.ndarray
     conf: np.ndarray
     two_line: np.ndarray
+    short: np.ndarray
 
 
 def _read_chunk(
     model: str, faces: generate.Typefaces, job: tuple[int, int, int, int]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     seed, split, chunk, count = job
     recogniser = KoreanRecognizer(model_path=Path(model))
     rng = np.random.default_rng([seed, split, chunk])
     correct = np.zeros(count, bool)
     conf = np.zeros(count, np.float64)
     two_line = np.zeros(count, bool)
+    short = np.zeros(count, bool)
     for i in range(count):
         s = generate.sample(rng, faces)
         decoded, _ = recogniser.read_crop(s.image)
         correct[i] = decoded.valid and decoded.text == s.text
         conf[i] = decoded.confidence if decoded.valid else 0.0
         two_line[i] = s.layout is Layout.TWO_LINE
-    return correct, conf, two_line
+        short[i] = s.kind == "white_short"
+    return correct, conf, two_line, short
 
 
 def card_generator_version(model: Path) -> int:
@@ -96,7 +100,7 @@ def product_reads(
     parts = map_chunks(
         partial(_read_chunk, str(model), faces), seed, split, n, workers, f"reading split {split}"
     )
-    return Reads(*(np.concatenate([p[k] for p in parts]) for k in range(3)))
+    return Reads(*(np.concatenate([p[k] for p in parts]) for k in range(4)))
 
 
 def calibrate_card(

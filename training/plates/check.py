@@ -44,6 +44,9 @@ def score(model: Path, seed: int, n: int, workers: int, faces: generate.Typeface
         "two_line_exact": round(float(reads.correct[reads.two_line].mean()), 4)
         if reads.two_line.any()
         else None,
+        "short_exact": round(float(reads.correct[reads.short].mean()), 4)
+        if reads.short.any()
+        else None,
         "side_trims": list(recogniser.side_trims),
         "reject_threshold": threshold,
         "accepted": round(float(accepted.mean()), 4),

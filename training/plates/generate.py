@@ -89,7 +89,12 @@ class Typefaces:
     top line, as construction-machinery plates do.
 
     From version 6 ``stroke_syllables`` is the chance that a plate draws its syllable (not its
-    region) from strokes in a random style (``jamo``), as version 4 began doing for digits."""
+    region) from strokes in a random style (``jamo``), as version 4 began doing for digits.
+
+    From version 7 ``short_top_bolts`` is the chance that a short 335×155 plate is laid out as
+    one bolted to a square holder is: its characters low on the plate and its bolts in the top
+    margin above them; and ``holder_frame`` the chance that a crop shows the plate inside the
+    holder frame around it (``holder``)."""
 
     hangul: tuple[Font, ...]
     digits: tuple[Font, ...] = ()
@@ -99,6 +104,8 @@ class Typefaces:
     bolt_heads: float = 0.0
     machinery_top: float = 0.0
     stroke_syllables: float = 0.0
+    short_top_bolts: float = 0.0
+    holder_frame: float = 0.0
 
 
 # kind -> (probability, layout)
@@ -121,8 +128,8 @@ RGB = tuple[int, int, int]
 
 #: Bumped whenever the same seed would render different bytes; part of the cached data's name.
 #: Older versions that ``typefaces`` still knows render the same bytes as they did.
-GENERATOR_VERSION = 6
-GENERATOR_VERSIONS = (2, 3, 4, 5, 6)
+GENERATOR_VERSION = 7
+GENERATOR_VERSIONS = (2, 3, 4, 5, 6, 7)
 
 
 @dataclass(frozen=True)
@@ -160,8 +167,10 @@ def typefaces(
         wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5, 0.5)
     elif version == 5:
         wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5, 0.5, 0.7, 0.6)
-    else:
+    elif version == 6:
         wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5, 0.5, 0.7, 0.6, 0.5)
+    else:
+        wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5, 0.5, 0.7, 0.6, 0.5, 0.8, 0.5)
     missing = sorted({p for p, _ in (*wanted.hangul, *wanted.digits) if not Path(p).exists()})
     faces = dataclasses.replace(
         wanted,
@@ -389,11 +398,19 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
     # plate's side margins (left, right).
     top_line: tuple[float, float, float, float] | None = None
     margins = (0.0, 0.0)
+    # A short plate's top margin when its bolts go there (version 7).
+    above: float | None = None
     if kind == "white_short":
         w, h = round(335 * scale), round(155 * scale)
         c = Canvas(w, h, bg, stroke, bar_one, warp)
-        ch_h = h * rng.uniform(0.62, 0.76)
-        y = (h - ch_h) / 2 + h * rng.uniform(0.0, 0.08)
+        if fonts.short_top_bolts and rng.random() < fonts.short_top_bolts:
+            # Bolted to a square holder through its top margin: the characters sit low.
+            above = h * rng.uniform(0.2, 0.32)
+            ch_h = h - above - h * rng.uniform(0.04, 0.1)
+            y = above
+        else:
+            ch_h = h * rng.uniform(0.62, 0.76)
+            y = (h - ch_h) / 2 + h * rng.uniform(0.0, 0.08)
         left, right = w * rng.uniform(0.03, 0.06), w * (1 - rng.uniform(0.03, 0.06))
         margins = (left, w - right)
         _row(
@@ -482,7 +499,7 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
     cv2.rectangle(img, (1, 1), (c.w - 2, c.h - 2), bc, max(1, int(rng.integers(1, 4))))
     if fonts.bolt_heads > 0:
         if rng.random() < fonts.bolt_heads:
-            _bolts(img, rng, bg, ink, top_line, margins)
+            _bolts(img, rng, bg, ink, top_line, margins, above)
     elif rng.random() < 0.6:
         for bx in (0.25, 0.75):
             cv2.circle(img, (round(c.w * bx), round(c.h * 0.1)), 2, bc, -1)
@@ -500,17 +517,23 @@ def _bolts(
     ink: RGB,
     top_line: tuple[float, float, float, float] | None,
     margins: tuple[float, float],
+    above: float | None = None,
 ) -> None:
     """Two mounting bolts as a car shows them (generator version 5).
 
     A two-line plate is bolted through its top line, left and right of the region and class,
     with heads about as large as those characters: rings, caps painted like the characters or
-    the plate, bare screw heads, or empty holes. A one-line plate's bolts sit in its side
-    margins at mid height, never over a character, and are left out where a margin is too
-    narrow for one.
+    the plate, bare screw heads, or empty holes. A short plate with a top margin ``above`` its
+    characters (version 7) is bolted through that margin, towards its corners. Another one-line
+    plate's bolts sit in its side margins at mid height, never over a character, and are left
+    out where a margin is too narrow for one.
     """
     h, w = img.shape[:2]
-    if top_line is not None:
+    if above is not None:
+        r = above * rng.uniform(0.15, 0.3)
+        xs = (w * rng.uniform(0.1, 0.25), w * (1 - rng.uniform(0.1, 0.25)))
+        ys = (above * rng.uniform(0.4, 0.55),) * 2
+    elif top_line is not None:
         left, right, cy, line_h = top_line
         r = line_h * rng.uniform(0.22, 0.45)
         gap = w * rng.uniform(0.015, 0.06)
@@ -694,10 +717,37 @@ def view(rng: np.random.Generator, plate: np.ndarray, height: float | None = Non
     return _degrade(rng, crop)
 
 
+def holder(rng: np.random.Generator, plate: np.ndarray) -> np.ndarray:
+    """``plate`` (RGB) inside the holder frame a car mounts it in (generator version 7): a band
+    of black or dark grey plastic, chrome, or the car's paint, wider at the top and bottom on
+    some holders, often with a thin lip of another shade along the plate's edge."""
+    h, w = plate.shape[:2]
+    side = round(h * rng.uniform(0.03, 0.1))
+    top, bottom = round(h * rng.uniform(0.03, 0.14)), round(h * rng.uniform(0.03, 0.12))
+    material = rng.random()
+    if material < 0.6:
+        colour = np.full(3, rng.uniform(10, 70))
+    elif material < 0.85:
+        colour = np.full(3, rng.uniform(140, 225))
+    else:
+        colour = rng.uniform(0, 255, 3)
+    out = np.empty((h + top + bottom, w + 2 * side, 3), np.float32)
+    out[:] = colour
+    # Light falls on the frame from above: a slight top-to-bottom shading.
+    out *= np.linspace(1.0, rng.uniform(0.7, 1.0), out.shape[0], dtype=np.float32)[:, None, None]
+    out[top : top + h, side : side + w] = plate
+    if rng.random() < 0.5:
+        lip = tuple(float(v) for v in np.clip(colour * rng.uniform(0.4, 1.6), 0, 255))
+        cv2.rectangle(out, (side - 1, top - 1), (side + w, top + h), lip, int(rng.integers(1, 3)))
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
 def sample(rng: np.random.Generator, fonts: Typefaces, kind: str | None = None) -> Sample:
     """One degraded plate crop, as a detector would hand it over (loose or tight)."""
     kind = pick_kind(rng) if kind is None else kind
     plate, text = render_plate(rng, kind, fonts)
+    if fonts.holder_frame and rng.random() < fonts.holder_frame:
+        plate = holder(rng, plate)
     return Sample(view(rng, plate), text, kind, KINDS[kind][1])
 
 
@@ -710,6 +760,8 @@ def track(
     near 50-110 as the car comes closer."""
     kind = pick_kind(rng) if kind is None else kind
     plate, text = render_plate(rng, kind, fonts)
+    if fonts.holder_frame and rng.random() < fonts.holder_frame:
+        plate = holder(rng, plate)
     far, near = rng.uniform(16.0, 40.0), rng.uniform(50.0, 110.0)
     heights = np.linspace(far, near, frames) if frames > 1 else [near]
     return [Sample(view(rng, plate, float(h)), text, kind, KINDS[kind][1]) for h in heights]
