@@ -363,7 +363,8 @@ def test_a_holder_frames_the_plate_and_leaves_it_as_it_was() -> None:
     for seed in range(20):
         framed = generate.holder(np.random.default_rng(seed), plate)
         h, w = framed.shape[:2]
-        assert h > 90 and w > 200
+        assert h > 90
+        assert w > 200
         side = (w - 200) // 2
         assert w - 200 == 2 * side
         # The plate is inside, untouched but for a lip at most 2 pixels over its edge.
