@@ -15,6 +15,7 @@ import argparse
 import json
 from pathlib import Path
 
+import numpy as np
 from training.plates import generate
 from training.plates.calibrate import product_reads
 
@@ -30,6 +31,11 @@ def faces_for(name: str) -> generate.Typefaces:
     return generate.typefaces(int(name), strict=True)
 
 
+def _exact_where(correct: np.ndarray, where: np.ndarray) -> float | None:
+    """The share of the crops ``where`` read right (None when there are none)."""
+    return round(float(correct[where].mean()), 4) if where.any() else None
+
+
 def score(model: Path, seed: int, n: int, workers: int, faces: generate.Typefaces) -> dict:
     reads = product_reads(model, seed, n, workers, faces, split=SPLIT)
     recogniser = KoreanRecognizer(model_path=model)
@@ -40,13 +46,9 @@ def score(model: Path, seed: int, n: int, workers: int, faces: generate.Typeface
         "model": str(model),
         "n": n,
         "exact": round(float(reads.correct.mean()), 4),
-        "one_line_exact": round(float(reads.correct[one].mean()), 4) if one.any() else None,
-        "two_line_exact": round(float(reads.correct[reads.two_line].mean()), 4)
-        if reads.two_line.any()
-        else None,
-        "short_exact": round(float(reads.correct[reads.short].mean()), 4)
-        if reads.short.any()
-        else None,
+        "one_line_exact": _exact_where(reads.correct, one),
+        "two_line_exact": _exact_where(reads.correct, reads.two_line),
+        "short_exact": _exact_where(reads.correct, reads.short),
         "side_trims": list(recogniser.side_trims),
         "reject_threshold": threshold,
         "accepted": round(float(accepted.mean()), 4),

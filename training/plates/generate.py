@@ -742,12 +742,19 @@ def holder(rng: np.random.Generator, plate: np.ndarray) -> np.ndarray:
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
+def _mounted(rng: np.random.Generator, plate: np.ndarray, fonts: Typefaces) -> np.ndarray:
+    """``plate`` as a crop shows it on the car: in its holder frame with ``fonts.holder_frame``'s
+    chance (version 7; older versions draw no random number here)."""
+    if fonts.holder_frame and rng.random() < fonts.holder_frame:
+        return holder(rng, plate)
+    return plate
+
+
 def sample(rng: np.random.Generator, fonts: Typefaces, kind: str | None = None) -> Sample:
     """One degraded plate crop, as a detector would hand it over (loose or tight)."""
     kind = pick_kind(rng) if kind is None else kind
     plate, text = render_plate(rng, kind, fonts)
-    if fonts.holder_frame and rng.random() < fonts.holder_frame:
-        plate = holder(rng, plate)
+    plate = _mounted(rng, plate, fonts)
     return Sample(view(rng, plate), text, kind, KINDS[kind][1])
 
 
@@ -760,8 +767,7 @@ def track(
     near 50-110 as the car comes closer."""
     kind = pick_kind(rng) if kind is None else kind
     plate, text = render_plate(rng, kind, fonts)
-    if fonts.holder_frame and rng.random() < fonts.holder_frame:
-        plate = holder(rng, plate)
+    plate = _mounted(rng, plate, fonts)
     far, near = rng.uniform(16.0, 40.0), rng.uniform(50.0, 110.0)
     heights = np.linspace(far, near, frames) if frames > 1 else [near]
     return [Sample(view(rng, plate, float(h)), text, kind, KINDS[kind][1]) for h in heights]
