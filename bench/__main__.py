@@ -8,6 +8,7 @@ some benchmarks rewrites only their sections; the rest of the file is kept.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import importlib
 import os
@@ -54,7 +55,7 @@ def _machine(cpuinfo: Path = CPUINFO) -> str:
     )
     if vector:
         extras.append(vector)
-    if fields.get("cpu MHz"):
+    with contextlib.suppress(KeyError, ValueError):  # no clock given, or not a number
         extras.append(f"{float(fields['cpu MHz']) / 1000:.1f} GHz")
     if extras:
         cpu = f"{cpu} ({', '.join(extras)})"

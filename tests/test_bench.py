@@ -23,7 +23,7 @@ def test_the_machine_line_names_the_widest_vector_set_and_the_clock(tmp_path: Pa
     assert _machine(info).startswith("AMD EPYC (AVX2, 2.0 GHz), ")  # the first processor's
     info.write_text(CPU.split("processor\t: 1")[1].replace("AVX", ""))
     assert _machine(info).startswith("AMD EPYC (AVX-512, 3.1 GHz), ")
-    info.write_text("model name\t: Old\nflags\t\t: fpu sse4_2\n")
+    info.write_text("model name\t: Old\ncpu MHz\t\t: unknown\nflags\t\t: fpu sse4_2\n")
     assert _machine(info).startswith("Old (no AVX), ")
 
 
