@@ -87,6 +87,24 @@ def test_synthetic_check_scores_held_out_typefaces(
     assert check.SPLIT != calibrate.SPLIT
 
 
+def test_the_check_compares_models_crop_by_crop() -> None:
+    from training.plates import check
+
+    # Stage 21a against stage 17 on the held-out faces: 57 crops read by stage 17 alone, 65 by
+    # stage 21a alone, 3 300 by both, 578 by neither.
+    first = np.array([True] * 3300 + [True] * 57 + [False] * 65 + [False] * 578)
+    other = np.array([True] * 3300 + [False] * 57 + [True] * 65 + [False] * 578)
+    assert check.paired(first, other) == {
+        "only_first": 57,
+        "only_this": 65,
+        "difference_points": 0.2,
+        "standard_error_points": 0.28,
+    }
+    same = check.paired(first, first)
+    assert same["difference_points"] == 0.0
+    assert same["standard_error_points"] == 0.0
+
+
 @pytest.mark.usefixtures("every_face")
 def test_track_scoring_reads_every_frame_and_votes(tmp_path: Path) -> None:
     from training.plates import check, tracks

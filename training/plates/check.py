@@ -6,7 +6,9 @@ The crops are split 3 of the seed (0 trains, 1 validates, 2 calibrates), so no t
 has seen them. ``--faces`` picks the typefaces they are drawn with: a generator version's, or
 the held-out faces that no version trains on (the typeface-shift check: how a model copes with
 a typeface it has never seen, as it must with the real plate typeface). Every model reads the
-same crops. Real photos are never used.
+same crops, so each model after the first is also compared with the first crop by crop
+(``against_first``: the crops each alone reads right, the difference and its paired standard
+error). Real photos are never used.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from training.plates import generate
-from training.plates.calibrate import product_reads
+from training.plates.calibrate import Reads, product_reads
 
 from qrpark.plates.reader import KoreanRecognizer
 
@@ -36,8 +38,24 @@ def _exact_where(correct: np.ndarray, where: np.ndarray) -> float | None:
     return round(float(correct[where].mean()), 4) if where.any() else None
 
 
+def paired(first: np.ndarray, other: np.ndarray) -> dict:
+    """How ``other``'s reads of the same crops differ from ``first``'s (both: read right?): the
+    crops each alone reads right, and the difference in points with its paired standard error."""
+    diff = other.astype(np.float64) - first.astype(np.float64)
+    return {
+        "only_first": int((first & ~other).sum()),
+        "only_this": int((other & ~first).sum()),
+        "difference_points": round(100 * float(diff.mean()), 2),
+        "standard_error_points": round(100 * float(diff.std(ddof=1) / np.sqrt(len(diff))), 2),
+    }
+
+
 def score(model: Path, seed: int, n: int, workers: int, faces: generate.Typefaces) -> dict:
-    reads = product_reads(model, seed, n, workers, faces, split=SPLIT)
+    return figures(model, n, product_reads(model, seed, n, workers, faces, split=SPLIT))
+
+
+def figures(model: Path, n: int, reads: Reads) -> dict:
+    """The check's figures for ``model`` from its ``reads`` of the check's crops."""
     recogniser = KoreanRecognizer(model_path=model)
     threshold = recogniser.threshold
     accepted = reads.conf >= threshold
@@ -71,8 +89,14 @@ def main() -> None:
     )
     args = ap.parse_args()
     faces = faces_for(args.faces)
+    first: np.ndarray | None = None
     for model in args.model:
-        result = score(model, args.seed, args.n, args.workers, faces)
+        reads = product_reads(model, args.seed, args.n, args.workers, faces, split=SPLIT)
+        result = figures(model, args.n, reads)
+        if first is None:
+            first = reads.correct
+        else:  # every model reads the same crops, so the comparison is paired
+            result["against_first"] = paired(first, reads.correct)
         print(json.dumps({"faces": args.faces, "seed": args.seed, **result}), flush=True)
 
 
