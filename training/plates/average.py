@@ -55,8 +55,9 @@ def average_weights(paths: list[Path], weights: list[float]) -> onnx.ModelProto:
     models = [onnx.load(str(p)) for p in paths]
     first = models[0]
     tensors = [{i.name: numpy_helper.to_array(i) for i in m.graph.initializer} for m in models]
+    form = _graph_shape(first)
     for path, model, named in zip(paths[1:], models[1:], tensors[1:], strict=True):
-        if _graph_shape(model) != _graph_shape(first):
+        if _graph_shape(model) != form:
             raise ValueError(f"{path} is not the same graph as {paths[0]}")
         if named.keys() != tensors[0].keys():
             raise ValueError(f"{path} does not hold the same weights as {paths[0]}")
