@@ -3,6 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from qrpark.plates import decode
 from qrpark.plates.decode import constrained, greedy
 from qrpark.plates.domain import TOKEN_INDEX, TOKENS, tokenize
 
@@ -113,6 +114,117 @@ def test_constrained_search_finds_the_best_valid_path(seed: int) -> None:
     assert reference is not None
     assert d.valid
     assert d.log_prob == pytest.approx(reference, abs=1e-3)
+
+
+def _peaked(rng: np.random.Generator, n_t: int = T) -> np.ndarray:
+    """Log-probs shaped like a trained model's on a plate: a valid plate spelled out, each
+    column sure of one label (mostly blank), a few columns torn between two, and one or two
+    where a wrong label leads the right one."""
+    kind_ids = decode._KIND_IDS
+    kinds = ["digit", "digit", "syllable", "digit", "digit", "digit", "digit"]
+    if rng.random() < 0.3:
+        kinds.insert(0, "region")
+    raw = rng.normal(-24, 3, (n_t, len(TOKENS)))
+    raw[:, 0] = 0.0
+    columns = np.sort(rng.choice(n_t, size=min(len(kinds), n_t), replace=False))
+    for t, kind in zip(columns, kinds, strict=False):
+        raw[t, 0] = -rng.uniform(4, 12)
+        raw[t, int(rng.choice(kind_ids[kind]))] = 0.0
+    for t in range(n_t):
+        if rng.random() < 0.2:
+            raw[t, int(rng.integers(0, len(TOKENS)))] = -rng.uniform(0, 6)
+    for t in rng.choice(n_t, size=int(rng.integers(1, 3)), replace=False):
+        raw[t, int(rng.integers(0, len(TOKENS)))] = rng.uniform(0.1, 4)
+    return (raw - np.log(np.exp(raw).sum(axis=1, keepdims=True))).astype(np.float32)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_pruned_search_finds_the_best_valid_path(seed: int) -> None:
+    rng = np.random.default_rng(1000 + seed)
+    lp = _peaked(rng, int(rng.integers(9, T + 1)))
+    reference = _reference_best_valid(lp.astype(np.float64))
+    full = decode._full_search(lp)
+    d = constrained(lp)
+    if reference is None:
+        assert full is None
+        assert not d.valid
+        return
+    assert full is not None
+    assert d.valid
+    assert d.log_prob == pytest.approx(reference, abs=1e-3)
+    assert d.log_prob == pytest.approx(full.log_prob, abs=1e-4)
+    # A floor at or below the best valid path: the pruned search alone finds it, when the
+    # labels within reach of the floor are few enough for it to run at all.
+    settled, path = decode._pruned_search(lp, reference - 0.01)
+    if settled:
+        assert path is not None
+        assert float(lp[np.arange(len(path)), path].sum()) == pytest.approx(reference, abs=1e-3)
+    # Above it: no valid path reaches the floor.
+    assert decode._pruned_search(lp, reference + 0.01)[1] is None
+
+
+def test_the_pruned_search_settles_peaked_columns_on_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On columns shaped like a trained model's, the loop over the pruned lattice answers
+    without the vectorised search: that is where the time goes."""
+    searched: list[int] = []
+    real = decode._full_search
+
+    def counted(lp: np.ndarray) -> object:
+        searched.append(len(lp))
+        return real(lp)
+
+    monkeypatch.setattr(decode, "_full_search", counted)
+    for seed in range(40):
+        constrained(_peaked(np.random.default_rng(1000 + seed)))
+    # Only a read more than _DELTA below its greedy path needs the full search.
+    assert len(searched) <= 2
+
+
+def test_a_beat_above_the_best_valid_path_returns_the_greedy_read() -> None:
+    steps = spell("12가3456")
+    steps[8] = {"7": 0.5, "가": 0.4}
+    lp = logits(steps)
+    best = constrained(lp)
+    assert best.valid
+    assert constrained(lp, beat=best.log_prob - 0.01) == best
+    above = constrained(lp, beat=best.log_prob + 0.01)
+    assert not above.valid
+    assert above == greedy(lp)
+
+
+def test_flat_columns_give_way_to_the_full_search() -> None:
+    rng = np.random.default_rng(7)
+    raw = rng.normal(0, 1, (T, len(TOKENS)))
+    lp = (raw - np.log(np.exp(raw).sum(axis=1, keepdims=True))).astype(np.float32)
+    assert decode._pruned_search(lp, float(lp.max(axis=1).sum()) - decode._DELTA) == (False, None)
+    d = constrained(lp)
+    reference = _reference_best_valid(lp.astype(np.float64))
+    assert reference is not None
+    assert d.log_prob == pytest.approx(reference, abs=1e-3)
+
+
+def test_a_crop_reads_as_the_best_of_its_views_searched_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The reader searches views against a rising floor; the read must be the one that
+    searching every view on its own and keeping the best would give."""
+    from qrpark.plates.reader import KoreanRecognizer
+
+    recogniser = KoreanRecognizer()
+    square = np.full((150, 330, 3), 200, np.uint8)  # read in both layouts
+    n_views = len(recogniser.views(square))
+    assert n_views >= 2
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        lps = np.stack([_peaked(rng) for _ in range(n_views)])
+        monkeypatch.setattr(recogniser, "log_probs", lambda batch, lps=lps: lps)
+        decoded, _ = recogniser.read_crop(square, "white")
+        alone = [constrained(lp) for lp in lps]
+        best = max(alone, key=lambda d: (d.valid, d.log_prob))
+        assert (decoded.text, decoded.valid) == (best.text, best.valid)
+        assert decoded.log_prob == pytest.approx(best.log_prob, abs=1e-6)
 
 
 def _reading(monkeypatch: pytest.MonkeyPatch, steps: dict[int, dict[str, float]]) -> object:

@@ -4,6 +4,13 @@ The model gives log-probabilities per column. Greedy (best-path) decoding is tri
 greedy string is a valid plate it is also the best valid path. Otherwise a Viterbi search runs over
 (grammar state, last frame label) pairs and returns the most probable frame labelling whose
 collapsed string the grammar accepts.
+
+The search first runs over a pruned lattice: in each column only the labels within ``delta`` of
+that column's best. A path through a pruned label scores below ``greedy - delta``, so when the
+pruned search finds a valid path at or above that bound it is the best valid path of the whole
+lattice, and the answer is exact. A trained model's columns are peaked, so the pruned lattice
+holds one or two labels per column and a plain loop over it is far cheaper than the vectorised
+search over every label, which stays for the cases the bound does not settle.
 """
 
 from __future__ import annotations
@@ -94,12 +101,116 @@ def constrained(log_probs: F32, beat: float | None = None) -> Decoded:
     """Best path whose collapsed string the Korean plate grammar accepts.
 
     Falls back to the greedy read (marked invalid) when no valid path fits in the columns. With
-    ``beat``, the search is skipped (greedy returned, invalid) when even the unconstrained best
-    path scores below ``beat``: a constrained path can only score lower.
+    ``beat``, only valid paths scoring at least ``beat`` are looked for, and the greedy read is
+    returned (invalid) when there is none: a caller holding a valid read that scores ``beat``
+    has no use for a worse one.
     """
     first = greedy(log_probs)
     if first.valid or (beat is not None and first.log_prob < beat):
         return first
+    unconstrained = float(log_probs.max(axis=1).sum(dtype=np.float64))
+    floor = unconstrained - _DELTA if beat is None else beat
+    settled, path = _pruned_search(log_probs, floor)
+    if path is not None:
+        return _result(path, log_probs)
+    if settled and beat is not None:
+        return first
+    # Too many labels within reach, or (with no beat) no valid path within _DELTA of greedy.
+    best = _full_search(log_probs)
+    if best is None or (beat is not None and best.log_prob < beat):
+        return first
+    return best
+
+
+#: The pruned search's margin below the greedy score when the caller gives no ``beat``.
+_DELTA = 12.0
+#: Labels over all columns above which the pruned search gives way to the vectorised one.
+_PRUNED_LABELS = 160
+
+
+def _transitions() -> tuple[list[list[int]], list[int]]:
+    """``next[g][l]``: the state after emitting label l (not blank) in state g, or -1; and
+    ``need[g]``: the fewest tokens that take state g to the accepting state (a large number
+    where none does)."""
+    nxt = [[-1] * len(TOKENS) for _ in _STATES]
+    for g, g2, label in zip(*np.nonzero(_EDGES), strict=True):
+        nxt[int(g)][int(label) + 1] = int(g2)
+    unreachable = len(_STATES) + 1
+    need = [unreachable] * len(_STATES)
+    need[_STATE_INDEX[GRAMMAR_ACCEPT]] = 0
+    for _ in _STATES:
+        for state, moves in GRAMMAR.items():
+            for target in moves.values():
+                g = _STATE_INDEX[state]
+                need[g] = min(need[g], need[_STATE_INDEX[target]] + 1)
+    return nxt, need
+
+
+_NEXT, _NEED = _transitions()
+
+
+def _pruned_search(log_probs: F32, floor: float) -> tuple[bool, npt.NDArray[np.int64] | None]:
+    """The best valid frame labelling among those scoring at least ``floor``, if the search is
+    small enough to run as a plain loop.
+
+    Returns ``(False, None)`` when too many labels come within reach of ``floor`` (the caller
+    runs the full search), ``(True, None)`` when no valid path scores ``floor`` or more, and
+    ``(True, path)`` otherwise: every path at or above ``floor`` was considered, so ``path``
+    is the best valid one of the whole lattice.
+    """
+    n_t = log_probs.shape[0]
+    top = log_probs.max(axis=1).astype(np.float64)
+    total = float(top.sum())
+    # A path through (t, l) scores at most lp[t, l] plus every other column's best.
+    keep = log_probs + (total - top)[:, None] >= floor
+    if int(np.count_nonzero(keep)) > _PRUNED_LABELS:
+        return False, None
+    ts, ls = np.nonzero(keep)
+    columns: list[list[tuple[int, float]]] = [[] for _ in range(n_t)]
+    for t, label, value in zip(
+        ts.tolist(), ls.tolist(), log_probs[ts, ls].astype(np.float64).tolist(), strict=True
+    ):
+        columns[t].append((label, value))
+    rest = (np.cumsum(top[::-1])[::-1] - top).tolist()  # the best of the columns after t
+    start = _STATE_INDEX[GRAMMAR_START]
+    cur: dict[tuple[int, int], float] = {}
+    for label, value in columns[0]:
+        g = start if label == 0 else _NEXT[start][label]
+        if g >= 0 and _NEED[g] < n_t and value + rest[0] >= floor:
+            cur[(g, label)] = value
+    backs: list[dict[tuple[int, int], tuple[int, int]]] = []
+    for t in range(1, n_t):
+        left = n_t - 1 - t
+        bound = floor - rest[t]
+        new: dict[tuple[int, int], float] = {}
+        back: dict[tuple[int, int], tuple[int, int]] = {}
+        for (g, last), score in cur.items():
+            moves = _NEXT[g]
+            for label, value in columns[t]:
+                g2 = g if label in (0, last) else moves[label]
+                total_here = score + value
+                if g2 < 0 or _NEED[g2] > left or total_here < bound:
+                    continue
+                key = (g2, label)
+                if total_here > new.get(key, _NEG):
+                    new[key] = total_here
+                    back[key] = (g, last)
+        if not new:
+            return True, None
+        backs.append(back)
+        cur = new
+    # Only keys that need no more tokens are left: every one is in the accepting state.
+    key = max(cur, key=lambda k: cur[k])
+    path = [key[1]]
+    for back in reversed(backs):
+        key = back[key]
+        path.append(key[1])
+    return True, np.array(path[::-1], np.int64)
+
+
+def _full_search(log_probs: F32) -> Decoded | None:
+    """The vectorised Viterbi search over every (grammar state, label) pair: the best valid
+    path, or None when none fits in the columns."""
     n_t, n_c = log_probs.shape
     n_g = len(_STATES)
     states = np.arange(n_g)
@@ -147,7 +258,7 @@ def constrained(log_probs: F32, beat: float | None = None) -> Decoded:
     acc = _STATE_INDEX[GRAMMAR_ACCEPT]
     end_l = int(np.argmax(score[acc]))
     if score[acc, end_l] <= _NEG / 2:
-        return first
+        return None
     return _result(_backtrack(back, acc, end_l), log_probs)
 
 

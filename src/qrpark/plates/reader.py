@@ -224,15 +224,19 @@ class KoreanRecognizer:
             lps = lps.copy()
             one_line = np.array([lay is Layout.ONE_LINE for lay in layouts])
             lps[np.ix_(one_line, np.arange(lps.shape[1]), _REGION_IDS)] = _IMPOSSIBLE
-        # Cheap greedy reads first: a view whose unconstrained best path already scores below
-        # a valid read of another view cannot win, so its constrained search is skipped.
+        # Cheap greedy reads first. The best valid read so far is the floor a view must reach
+        # to win, so a view's constrained search only looks for valid paths at or above it
+        # (and is skipped when even its unconstrained best path scores below). Views are
+        # searched from the highest greedy score down, so the floor rises early.
         firsts = [greedy(lp) for lp in lps]
         floor = max((d.log_prob for d in firsts if d.valid), default=None)
-        reads = [
-            (d if d.valid else constrained(lp, beat=floor), lay)
-            for d, lp, lay in zip(firsts, lps, layouts, strict=True)
-        ]
-        return max(reads, key=lambda r: (r[0].valid, r[0].log_prob))
+        reads = list(firsts)
+        for i in sorted(range(len(firsts)), key=lambda i: -firsts[i].log_prob):
+            if not firsts[i].valid:
+                reads[i] = constrained(lps[i], beat=floor)
+                if reads[i].valid and (floor is None or reads[i].log_prob > floor):
+                    floor = reads[i].log_prob
+        return max(zip(reads, layouts, strict=True), key=lambda r: (r[0].valid, r[0].log_prob))
 
     def plate(self, crop: U8Image, box: tuple[int, int, int, int] | None = None) -> PlateRead:
         colour = plate_colour(crop)
