@@ -5,12 +5,14 @@ greedy string is a valid plate it is also the best valid path. Otherwise a Viter
 (grammar state, last frame label) pairs and returns the most probable frame labelling whose
 collapsed string the grammar accepts.
 
-The search first runs over a pruned lattice: in each column only the labels within ``delta`` of
-that column's best. A path through a pruned label scores below ``greedy - delta``, so when the
-pruned search finds a valid path at or above that bound it is the best valid path of the whole
-lattice, and the answer is exact. A trained model's columns are peaked, so the pruned lattice
-holds one or two labels per column and a plain loop over it is far cheaper than the vectorised
-search over every label, which stays for the cases the bound does not settle.
+The search first runs over a pruned lattice below a floor: the greedy score less ``_DELTA``, or
+the score a caller's other read already has. In each column it keeps only the labels through
+which a path could still reach the floor (the label plus every other column's best), so every
+path it drops scores below the floor, and a valid path it finds at or above the floor is the
+best valid path of the whole lattice: the answer is exact. A trained model's columns are
+peaked, so the pruned lattice holds one or two labels per column and a plain loop over it is far
+cheaper than the vectorised search over every label, which stays for the cases the floor does
+not settle.
 """
 
 from __future__ import annotations
