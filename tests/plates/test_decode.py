@@ -203,6 +203,11 @@ def test_flat_columns_give_way_to_the_full_search() -> None:
     reference = _reference_best_valid(lp.astype(np.float64))
     assert reference is not None
     assert d.log_prob == pytest.approx(reference, abs=1e-3)
+    # The full search keeps the promise about ``beat`` too: the best valid path at or above it,
+    # else the greedy read.
+    assert decode._pruned_search(lp, reference + 0.01) == (False, None)
+    assert constrained(lp, beat=reference - 0.01) == d
+    assert constrained(lp, beat=reference + 0.01) == greedy(lp)
 
 
 def test_a_crop_reads_as_the_best_of_its_views_searched_alone(
