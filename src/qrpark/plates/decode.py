@@ -110,8 +110,8 @@ def constrained(log_probs: F32, beat: float | None = None) -> Decoded:
     first = greedy(log_probs)
     if first.valid or (beat is not None and first.log_prob < beat):
         return first
-    unconstrained = float(log_probs.max(axis=1).sum(dtype=np.float64))
-    floor = unconstrained - _DELTA if beat is None else beat
+    # The greedy path's score is every column's best: no path scores more.
+    floor = first.log_prob - _DELTA if beat is None else beat
     settled, path = _pruned_search(log_probs, floor)
     if path is not None:
         return _result(path, log_probs)
@@ -142,8 +142,8 @@ def _transitions() -> tuple[list[list[int]], list[int]]:
     need[_STATE_INDEX[GRAMMAR_ACCEPT]] = 0
     for _ in _STATES:
         for state, moves in GRAMMAR.items():
+            g = _STATE_INDEX[state]
             for target in moves.values():
-                g = _STATE_INDEX[state]
                 need[g] = min(need[g], need[_STATE_INDEX[target]] + 1)
     return nxt, need
 
