@@ -94,7 +94,11 @@ class Typefaces:
     From version 7 ``short_top_bolts`` is the chance that a short 335×155 plate is laid out as
     one bolted to a square holder is: its characters low on the plate and its bolts in the top
     margin above them; and ``holder_frame`` the chance that a crop shows the plate inside the
-    holder frame around it (``holder``)."""
+    holder frame around it (``holder``).
+
+    From version 8 ``wide_gaps`` is the chance that a plate spaces its characters apart as the
+    plate typeface does: narrow characters with a gap of 0.22 to 0.7 of a digit's cell between
+    them, where other plates keep 0.06 to 0.22 (``_row``)."""
 
     hangul: tuple[Font, ...]
     digits: tuple[Font, ...] = ()
@@ -106,6 +110,7 @@ class Typefaces:
     stroke_syllables: float = 0.0
     short_top_bolts: float = 0.0
     holder_frame: float = 0.0
+    wide_gaps: float = 0.0
 
 
 # kind -> (probability, layout)
@@ -128,8 +133,8 @@ RGB = tuple[int, int, int]
 
 #: Bumped whenever the same seed would render different bytes; part of the cached data's name.
 #: Older versions that ``typefaces`` still knows render the same bytes as they did.
-GENERATOR_VERSION = 7
-GENERATOR_VERSIONS = (2, 3, 4, 5, 6, 7)
+GENERATOR_VERSION = 8
+GENERATOR_VERSIONS = (2, 3, 4, 5, 6, 7, 8)
 
 
 @dataclass(frozen=True)
@@ -169,8 +174,10 @@ def typefaces(
         wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5, 0.5, 0.7, 0.6)
     elif version == 6:
         wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5, 0.5, 0.7, 0.6, 0.5)
-    else:
+    elif version == 7:
         wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5, 0.5, 0.7, 0.6, 0.5, 0.8, 0.5)
+    else:
+        wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5, 0.5, 0.7, 0.6, 0.5, 0.8, 0.5, 0.5)
     missing = sorted({p for p, _ in (*wanted.hangul, *wanted.digits) if not Path(p).exists()})
     faces = dataclasses.replace(
         wanted,
@@ -274,6 +281,12 @@ def _colours(rng: np.random.Generator, kind: str) -> tuple[RGB, RGB]:
 BAR = np.full((100, 12), 255, np.uint8)
 
 
+#: Gap between characters, in digit cells: most plates (every version) and, from version 8,
+#: plates spaced as the plate typeface is (``Typefaces.wide_gaps``).
+NARROW_GAPS = (0.06, 0.22)
+WIDE_GAPS = (0.22, 0.7)
+
+
 class Canvas:
     """A flat plate being drawn. ``stroke`` thickens (> 0) or thins (< 0) every glyph by that many
     pixels, since no Debian font has the plate typeface's weight; ``bar_one`` draws "1" as a bar.
@@ -287,6 +300,7 @@ class Canvas:
         stroke: int = 0,
         bar_one: bool = False,
         warp: tuple[np.random.Generator, float] | None = None,
+        gaps: tuple[float, float] = NARROW_GAPS,
     ) -> None:
         self.img = np.empty((h, w, 3), np.float32)
         self.img[:] = bg
@@ -295,6 +309,8 @@ class Canvas:
         self.bar_one = bar_one
         # (rng, amplitude): each glyph is bent by its own smooth random field (version 3).
         self.warp = warp
+        # The range each row draws its gap between characters from, in digit cells (``_row``).
+        self.gaps = gaps
 
     def put(self, mask: np.ndarray, x: float, y: float, w: float, h: float, ink: RGB) -> None:
         x0, y0 = round(x), round(y)
@@ -341,15 +357,17 @@ def _row(
     ink: RGB,
     rng: np.random.Generator,
     syllable_scale: float = 1.0,
+    gaps: tuple[float, float] | None = None,
 ) -> None:
     """Lay ``chars`` between x0 and x1; a Hangul cell differs from a digit cell.
 
     On real plates the syllable is often smaller and narrower than the digits and followed by a
-    wider gap, so its cell width, height and the gap after it vary.
+    wider gap, so its cell width, height and the gap after it vary. The gap between characters
+    is drawn from ``gaps`` (the canvas's range when not given).
     """
     hangul_w = rng.uniform(0.8, 1.3)
     weights = [1.0 if c.isdigit() else hangul_w for c in chars]
-    gap_ratio = rng.uniform(0.06, 0.22)
+    gap_ratio = rng.uniform(*(gaps or canvas.gaps))
     gaps = [gap_ratio + (rng.uniform(0, 0.7) if not c.isdigit() else 0.0) for c in chars[:-1]]
     unit = (x1 - x0) / (sum(weights) + sum(gaps))
     x = x0
@@ -391,6 +409,9 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
     syllables = None
     if fonts.stroke_syllables and rng.random() < fonts.stroke_syllables:
         syllables = jamo.random_style(rng)
+    gaps = NARROW_GAPS
+    if fonts.wide_gaps and rng.random() < fonts.wide_gaps:
+        gaps = WIDE_GAPS
     font = Face(hangul, digits, syllables)
     scale = 0.6
     layout = KINDS[kind][1]
@@ -402,7 +423,7 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
     above: float | None = None
     if kind == "white_short":
         w, h = round(335 * scale), round(155 * scale)
-        c = Canvas(w, h, bg, stroke, bar_one, warp)
+        c = Canvas(w, h, bg, stroke, bar_one, warp, gaps)
         if fonts.short_top_bolts and rng.random() < fonts.short_top_bolts:
             # Bolted to a square holder through its top margin: the characters sit low.
             above = h * rng.uniform(0.2, 0.32)
@@ -418,7 +439,7 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
         )
     elif layout is Layout.ONE_LINE:
         w, h = round(520 * scale), round(110 * scale)
-        c = Canvas(w, h, bg, stroke, bar_one, warp)
+        c = Canvas(w, h, bg, stroke, bar_one, warp, gaps)
         ch_h = h * rng.uniform(0.66, 0.8)
         y = (h - ch_h) / 2 + rng.uniform(-2, 2)
         left = w * rng.uniform(0.04, 0.07)
@@ -452,7 +473,7 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
         _row(c, font, [*klass, syl, *serial], left, right, y, ch_h, ink, rng, rng.uniform(0.55, 1))
     else:
         w, h = round(335 * scale), round(170 * scale)
-        c = Canvas(w, h, bg, stroke, bar_one, warp)
+        c = Canvas(w, h, bg, stroke, bar_one, warp, gaps)
         top_h = h * rng.uniform(0.26, 0.32)
         top_y = h * rng.uniform(0.06, 0.1)
         top_chars = [*(region or ""), *klass]
@@ -474,14 +495,38 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
             # 2004-2006 green plate: "12가" on top, the four serial digits below.
             tw = w * 0.45 * rng.uniform(0.9, 1.1)
             tx = (w - tw) / 2
-            _row(c, font, [*klass, syl], tx, tx + tw, top_y, top_h, ink, rng)
+            _row(c, font, [*klass, syl], tx, tx + tw, top_y, top_h, ink, rng, gaps=NARROW_GAPS)
         elif region:
             # Region glyphs a little smaller and separated from the class digits.
             rw = tw * 0.5
-            _row(c, font.for_region(), list(region), tx, tx + rw, top_y, top_h, ink, rng)
-            _row(c, font, list(klass), tx + rw + tw * 0.08, tx + tw, top_y, top_h, ink, rng)
+            _row(
+                c,
+                font.for_region(),
+                list(region),
+                tx,
+                tx + rw,
+                top_y,
+                top_h,
+                ink,
+                rng,
+                gaps=NARROW_GAPS,
+            )
+            _row(
+                c,
+                font,
+                list(klass),
+                tx + rw + tw * 0.08,
+                tx + tw,
+                top_y,
+                top_h,
+                ink,
+                rng,
+                gaps=NARROW_GAPS,
+            )
         else:
-            _row(c, font, top_chars, tx, tx + tw, top_y, top_h, ink, rng)
+            # The top line keeps its characters close on every version: only the rows of large
+            # characters are spaced apart (``Typefaces.wide_gaps``).
+            _row(c, font, top_chars, tx, tx + tw, top_y, top_h, ink, rng, gaps=NARROW_GAPS)
         bot_y = top_y + top_h + h * rng.uniform(0.04, 0.08)
         bot_h = h - bot_y - h * rng.uniform(0.05, 0.09)
         bl, br = w * rng.uniform(0.04, 0.08), w * (1 - rng.uniform(0.04, 0.08))
