@@ -374,3 +374,73 @@ def test_a_holder_frames_the_plate_and_leaves_it_as_it_was() -> None:
         )
         sizes.add((h, w))
     assert len(sizes) > 5
+
+
+@pytest.mark.usefixtures("every_face")
+def test_version_8_adds_spaced_rows_and_nothing_else() -> None:
+    v7, v8 = generate.typefaces(7), generate.typefaces(8)
+    assert v8.wide_gaps == 0.5
+    off = dataclasses.replace(v8, wide_gaps=0.0)
+    assert off == v7
+    # With it off, every kind of plate, and every crop of one, leaves the generator where
+    # version 7 leaves it.
+    assert_renders_alike(v7, off, 8)
+
+    def crops(faces: generate.Typefaces) -> list[bytes]:
+        rng = np.random.default_rng([8, 0, 0])
+        return [generate.sample(rng, faces).image.tobytes() for _ in range(6)]
+
+    assert crops(off) == crops(v7)
+    assert crops(v8) != crops(v7)
+
+
+def _gaps_between_characters(fonts: generate.Typefaces, gaps: tuple[float, float]) -> list[int]:
+    """The blank columns between the characters of one row of digits laid between 10 and 310."""
+    canvas = generate.Canvas(320, 80, (255, 255, 255), gaps=gaps)
+    face = generate.Face(fonts.hangul[0], fonts.hangul[0])
+    generate._row(
+        canvas, face, list("2345680"), 10, 310, 10, 60, (0, 0, 0), np.random.default_rng(5)
+    )
+    inked = _ink(canvas).any(axis=0)
+    cols = np.flatnonzero(inked)
+    # The row still spans its width: ink starts and ends near the row's ends.
+    assert cols[0] <= 14
+    assert cols[-1] >= 305
+    runs, blank = [], 0
+    for on in inked[cols[0] : cols[-1] + 1]:
+        if on and blank:
+            runs.append(blank)
+        blank = 0 if on else blank + 1
+    return runs
+
+
+def test_a_spaced_row_keeps_its_width_and_stands_its_characters_apart(
+    fonts: generate.Typefaces,
+) -> None:
+    close = _gaps_between_characters(fonts, generate.NARROW_GAPS)
+    apart = _gaps_between_characters(fonts, generate.WIDE_GAPS)
+    assert len(close) == len(apart) == 6
+    assert min(apart) > max(close)
+
+
+@pytest.mark.usefixtures("every_face")
+def test_only_the_rows_of_large_characters_are_spaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    faces = dataclasses.replace(generate.typefaces(8), wide_gaps=1.0)
+    rows: list[tuple[float, tuple[float, float]]] = []
+    row = generate._row
+
+    def recording_row(canvas: generate.Canvas, *args: Any, **kwargs: Any) -> None:
+        rows.append((args[4] / canvas.h, kwargs.get("gaps") or canvas.gaps))
+        row(canvas, *args, **kwargs)
+
+    monkeypatch.setattr(generate, "_row", recording_row)
+    for kind in generate.KINDS:
+        for seed in range(3):
+            rows.clear()
+            generate.render_plate(np.random.default_rng(seed), kind, faces)
+            one_line = generate.KINDS[kind][1] is generate.Layout.ONE_LINE
+            for top, gaps in rows:
+                # A two-line plate's top line starts in its top tenth.
+                small_top_line = not one_line and top < 0.3
+                assert gaps == (generate.NARROW_GAPS if small_top_line else generate.WIDE_GAPS)
+            assert any(g == generate.WIDE_GAPS for _, g in rows), kind
