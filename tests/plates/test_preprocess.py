@@ -140,12 +140,15 @@ def test_two_views_keep_the_more_probable_read(tmp_path: Path, model_fonts: Type
     tight = recogniser("tight", [0.03])
     rng = np.random.default_rng(2026_11_25)
     picked_tight = 0
-    for _ in range(40):
+    for seen in range(1, 201):
         crop = generate.sample(rng, model_fonts).image
         read, layout = both.read_crop(crop)
         alone = [whole.read_crop(crop), tight.read_crop(crop)]
         best = max(alone, key=lambda r: (r[0].valid, r[0].log_prob))
         assert (read.text, read.log_prob, layout) == (best[0].text, best[0].log_prob, best[1])
         picked_tight += best is alone[1] and alone[1][0].text != alone[0][0].text
-    # Over 40 synthetic crops the tighter view changes some reads: the test sees both views win.
+        if seen >= 40 and picked_tight:
+            break
+    # Within 200 synthetic crops the tighter view changes some reads: the test sees both views
+    # win (the crops it reads depend on the bundled model's faces).
     assert picked_tight > 0
