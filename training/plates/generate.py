@@ -368,8 +368,8 @@ def _row(
     hangul_w = rng.uniform(0.8, 1.3)
     weights = [1.0 if c.isdigit() else hangul_w for c in chars]
     gap_ratio = rng.uniform(*(gaps or canvas.gaps))
-    gaps = [gap_ratio + (rng.uniform(0, 0.7) if not c.isdigit() else 0.0) for c in chars[:-1]]
-    unit = (x1 - x0) / (sum(weights) + sum(gaps))
+    after = [gap_ratio + (rng.uniform(0, 0.7) if not c.isdigit() else 0.0) for c in chars[:-1]]
+    unit = (x1 - x0) / (sum(weights) + sum(after))
     x = x0
     for i, (c, wgt) in enumerate(zip(chars, weights, strict=True)):
         cw = unit * wgt
@@ -384,7 +384,7 @@ def _row(
             canvas.put(mask, x + cw * (1 - share) / 2, gy, cw * share, gh, ink)
         else:
             canvas.put(font.glyph(c), x, gy, cw, gh, ink)
-        x += cw + unit * (gaps[i] if i < len(gaps) else 0.0)
+        x += cw + unit * (after[i] if i < len(after) else 0.0)
 
 
 def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple[np.ndarray, str]:
