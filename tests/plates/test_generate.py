@@ -194,6 +194,13 @@ def assert_renders_alike(a: generate.Typefaces, b: generate.Typefaces, seed: int
         assert states[0] == states[1], kind
 
 
+def crops_of(faces: generate.Typefaces, seed: int) -> list[bytes]:
+    """The bytes of six crops (``sample``: plate, mount, view and degradation) drawn from
+    ``seed`` under ``faces``."""
+    rng = np.random.default_rng([seed, 0, 0])
+    return [generate.sample(rng, faces).image.tobytes() for _ in range(6)]
+
+
 def styles_drawn(module: Any, faces: generate.Typefaces, plates: int = 200) -> int:
     """How many of ``plates`` one-line plates under ``faces`` draw a style from
     ``module.random_style`` (stroke digits or stroke syllables)."""
@@ -331,12 +338,7 @@ def test_version_7_adds_short_plates_bolted_on_top_and_holder_frames_and_nothing
     # With both off, every kind of plate, and every crop of one, leaves the generator where
     # version 6 leaves it.
     assert_renders_alike(v6, off, 7)
-
-    def crops(faces: generate.Typefaces) -> list[bytes]:
-        rng = np.random.default_rng([7, 0, 0])
-        return [generate.sample(rng, faces).image.tobytes() for _ in range(6)]
-
-    assert crops(off) == crops(v6)
+    assert crops_of(off, 7) == crops_of(v6, 7)
 
 
 @pytest.mark.usefixtures("every_face")
@@ -385,13 +387,8 @@ def test_version_8_adds_spaced_rows_and_nothing_else() -> None:
     # With it off, every kind of plate, and every crop of one, leaves the generator where
     # version 7 leaves it.
     assert_renders_alike(v7, off, 8)
-
-    def crops(faces: generate.Typefaces) -> list[bytes]:
-        rng = np.random.default_rng([8, 0, 0])
-        return [generate.sample(rng, faces).image.tobytes() for _ in range(6)]
-
-    assert crops(off) == crops(v7)
-    assert crops(v8) != crops(v7)
+    assert crops_of(off, 8) == crops_of(v7, 8)
+    assert crops_of(v8, 8) != crops_of(v7, 8)
 
 
 def _gaps_between_characters(fonts: generate.Typefaces, gaps: tuple[float, float]) -> list[int]:
