@@ -391,6 +391,61 @@ def test_version_8_adds_spaced_rows_and_nothing_else() -> None:
     assert crops_of(v8, 8) != crops_of(v7, 8)
 
 
+def test_version_9_adds_small_short_plate_characters_and_nothing_else() -> None:
+    v8, v9 = generate.typefaces(8), generate.typefaces(9)
+    assert v9.short_small_chars == 0.5
+    off = dataclasses.replace(v9, short_small_chars=0.0)
+    assert off == v8
+    # With it off, every kind of plate, and every crop of one, leaves the generator where
+    # version 8 leaves it.
+    assert_renders_alike(v8, off, 9)
+    assert crops_of(off, 9) == crops_of(v8, 9)
+    shorts = [
+        generate.render_plate(np.random.default_rng(seed), "white_short", faces)[0].tobytes()
+        for seed in range(6)
+        for faces in (v8, v9)
+    ]
+    assert shorts[0::2] != shorts[1::2]
+
+
+def _character_rows(faces: generate.Typefaces, seed: int) -> tuple[float, float, float]:
+    """(top, bottom, digit height) of a short plate's characters, as shares of its height."""
+    boxes: list[tuple[float, float]] = []
+    put = generate.Canvas.put
+
+    def recording_put(self: generate.Canvas, mask: np.ndarray, *box: float) -> None:
+        boxes.append((box[1], box[3]))
+        put(self, mask, *box)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(generate.Canvas, "put", recording_put)
+        plate, _ = generate.render_plate(np.random.default_rng(seed), "white_short", faces)
+    h = plate.shape[0]
+    return (
+        min(y for y, _ in boxes) / h,
+        max(y + gh for y, gh in boxes) / h,
+        max(gh for _, gh in boxes) / h,
+    )
+
+
+@pytest.mark.usefixtures("every_face")
+def test_small_short_plate_characters_sit_low_between_bolts_and_a_bottom_margin() -> None:
+    tall = dataclasses.replace(generate.typefaces(9), short_top_bolts=1.0, short_small_chars=0.0)
+    small = dataclasses.replace(tall, short_small_chars=1.0)
+    bottoms, tall_bottoms = [], []
+    for seed in range(10):
+        top, bottom, height = _character_rows(small, seed)
+        assert 0.46 <= height <= 0.6, seed
+        # Below the bolts' margin, above a margin of their own at the bottom.
+        assert top >= 0.2, seed
+        assert bottom <= 0.97, seed
+        _, tall_bottom, tall_height = _character_rows(tall, seed)
+        assert height < tall_height
+        bottoms.append(bottom)
+        tall_bottoms.append(tall_bottom)
+    assert np.mean(bottoms) < np.mean(tall_bottoms) - 0.02
+
+
 def _gaps_between_characters(fonts: generate.Typefaces, gaps: tuple[float, float]) -> list[int]:
     """The blank columns between the characters of one row of digits laid between 10 and 310."""
     canvas = generate.Canvas(320, 80, (255, 255, 255), gaps=gaps)

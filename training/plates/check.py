@@ -67,6 +67,8 @@ def figures(model: Path, n: int, reads: Reads) -> dict:
         "one_line_exact": _exact_where(reads.correct, one),
         "two_line_exact": _exact_where(reads.correct, reads.two_line),
         "short_exact": _exact_where(reads.correct, reads.short),
+        # Read right and accepted: how many short plates a lot would take without a person.
+        "short_accepted_exact": _exact_where(reads.correct & accepted, reads.short),
         "side_trims": list(recogniser.side_trims),
         "reject_threshold": threshold,
         "accepted": round(float(accepted.mean()), 4),

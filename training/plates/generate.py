@@ -98,7 +98,12 @@ class Typefaces:
 
     From version 8 ``wide_gaps`` is the chance that a plate spaces its characters apart as the
     plate typeface does: narrow characters with a gap of 0.22 to 0.7 of a digit's cell between
-    them, where other plates keep 0.06 to 0.22 (``_row``)."""
+    them, where other plates keep 0.06 to 0.22 (``_row``).
+
+    From version 9 ``short_small_chars`` is the chance that a short plate bolted through its top
+    margin prints its characters as the older short plates do: 0.46 to 0.6 of the plate's height,
+    set low with a bottom margin under them, so that the same row width makes them wider for
+    their height than other plates' characters."""
 
     hangul: tuple[Font, ...]
     digits: tuple[Font, ...] = ()
@@ -111,6 +116,7 @@ class Typefaces:
     short_top_bolts: float = 0.0
     holder_frame: float = 0.0
     wide_gaps: float = 0.0
+    short_small_chars: float = 0.0
 
 
 # kind -> (probability, layout)
@@ -133,8 +139,8 @@ RGB = tuple[int, int, int]
 
 #: Bumped whenever the same seed would render different bytes; part of the cached data's name.
 #: Older versions that ``typefaces`` still knows render the same bytes as they did.
-GENERATOR_VERSION = 8
-GENERATOR_VERSIONS = (2, 3, 4, 5, 6, 7, 8)
+GENERATOR_VERSION = 9
+GENERATOR_VERSIONS = (2, 3, 4, 5, 6, 7, 8, 9)
 
 
 @dataclass(frozen=True)
@@ -176,8 +182,12 @@ def typefaces(
         wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5, 0.5, 0.7, 0.6, 0.5)
     elif version == 7:
         wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5, 0.5, 0.7, 0.6, 0.5, 0.8, 0.5)
-    else:
+    elif version == 8:
         wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5, 0.5, 0.7, 0.6, 0.5, 0.8, 0.5, 0.5)
+    else:
+        wanted = Typefaces(
+            FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5, 0.5, 0.7, 0.6, 0.5, 0.8, 0.5, 0.5, 0.5
+        )
     missing = sorted({p for p, _ in (*wanted.hangul, *wanted.digits) if not Path(p).exists()})
     faces = dataclasses.replace(
         wanted,
@@ -427,8 +437,13 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
         if fonts.short_top_bolts and rng.random() < fonts.short_top_bolts:
             # Bolted to a square holder through its top margin: the characters sit low.
             above = h * rng.uniform(0.2, 0.32)
-            ch_h = h - above - h * rng.uniform(0.04, 0.1)
-            y = above
+            if fonts.short_small_chars and rng.random() < fonts.short_small_chars:
+                # Older short plates: smaller characters, set low with a margin under them.
+                ch_h = h * rng.uniform(0.46, 0.6)
+                y = above + (h - above - ch_h) * rng.uniform(0.25, 0.6)
+            else:
+                ch_h = h - above - h * rng.uniform(0.04, 0.1)
+                y = above
         else:
             ch_h = h * rng.uniform(0.62, 0.76)
             y = (h - ch_h) / 2 + h * rng.uniform(0.0, 0.08)
