@@ -175,11 +175,7 @@ def test_bending_moves_ink_but_keeps_the_glyph() -> None:
 
 @pytest.mark.usefixtures("every_face")
 def test_version_5_adds_the_plate_furniture_and_nothing_else() -> None:
-    v4, v5 = generate.typefaces(4), generate.typefaces(5)
-    assert (v5.bolt_heads, v5.machinery_top) == (0.7, 0.6)
-    assert dataclasses.replace(v5, bolt_heads=0.0, machinery_top=0.0) == v4
-    # With both off, a plate leaves the generator where version 4 leaves it, on every kind.
-    assert_renders_alike(v4, dataclasses.replace(v5, bolt_heads=0.0, machinery_top=0.0), 5)
+    assert_adds_only(4, 5, bolt_heads=0.7, machinery_top=0.6)
 
 
 def assert_renders_alike(a: generate.Typefaces, b: generate.Typefaces, seed: int) -> None:
@@ -199,6 +195,21 @@ def crops_of(faces: generate.Typefaces, seed: int) -> list[bytes]:
     ``seed`` under ``faces``."""
     rng = np.random.default_rng([seed, 0, 0])
     return [generate.sample(rng, faces).image.tobytes() for _ in range(6)]
+
+
+def assert_adds_only(
+    older: int, newer: int, **added: float
+) -> tuple[generate.Typefaces, generate.Typefaces]:
+    """Generator ``newer`` is ``older`` with the options ``added`` set to those chances: with
+    them off, every kind of plate, and every crop of one, leaves the generator where ``older``
+    leaves it. Returns both versions' faces."""
+    old, new = generate.typefaces(older), generate.typefaces(newer)
+    assert {name: getattr(new, name) for name in added} == added
+    off = dataclasses.replace(new, **dict.fromkeys(added, 0.0))
+    assert off == old
+    assert_renders_alike(old, off, newer)
+    assert crops_of(off, newer) == crops_of(old, newer)
+    return old, new
 
 
 def styles_drawn(module: Any, faces: generate.Typefaces, plates: int = 200) -> int:
@@ -331,14 +342,7 @@ def test_a_track_shows_one_plate_growing_in_frames_that_differ(fonts: generate.T
 
 @pytest.mark.usefixtures("every_face")
 def test_version_7_adds_short_plates_bolted_on_top_and_holder_frames_and_nothing_else() -> None:
-    v6, v7 = generate.typefaces(6), generate.typefaces(7)
-    assert (v7.short_top_bolts, v7.holder_frame) == (0.8, 0.5)
-    off = dataclasses.replace(v7, short_top_bolts=0.0, holder_frame=0.0)
-    assert off == v6
-    # With both off, every kind of plate, and every crop of one, leaves the generator where
-    # version 6 leaves it.
-    assert_renders_alike(v6, off, 7)
-    assert crops_of(off, 7) == crops_of(v6, 7)
+    assert_adds_only(6, 7, short_top_bolts=0.8, holder_frame=0.5)
 
 
 @pytest.mark.usefixtures("every_face")
@@ -380,26 +384,12 @@ def test_a_holder_frames_the_plate_and_leaves_it_as_it_was() -> None:
 
 @pytest.mark.usefixtures("every_face")
 def test_version_8_adds_spaced_rows_and_nothing_else() -> None:
-    v7, v8 = generate.typefaces(7), generate.typefaces(8)
-    assert v8.wide_gaps == 0.5
-    off = dataclasses.replace(v8, wide_gaps=0.0)
-    assert off == v7
-    # With it off, every kind of plate, and every crop of one, leaves the generator where
-    # version 7 leaves it.
-    assert_renders_alike(v7, off, 8)
-    assert crops_of(off, 8) == crops_of(v7, 8)
+    v7, v8 = assert_adds_only(7, 8, wide_gaps=0.5)
     assert crops_of(v8, 8) != crops_of(v7, 8)
 
 
 def test_version_9_adds_small_short_plate_characters_and_nothing_else() -> None:
-    v8, v9 = generate.typefaces(8), generate.typefaces(9)
-    assert v9.short_small_chars == 0.5
-    off = dataclasses.replace(v9, short_small_chars=0.0)
-    assert off == v8
-    # With it off, every kind of plate, and every crop of one, leaves the generator where
-    # version 8 leaves it.
-    assert_renders_alike(v8, off, 9)
-    assert crops_of(off, 9) == crops_of(v8, 9)
+    v8, v9 = assert_adds_only(8, 9, short_small_chars=0.5)
     shorts = [
         generate.render_plate(np.random.default_rng(seed), "white_short", faces)[0].tobytes()
         for seed in range(6)
