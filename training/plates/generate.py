@@ -155,6 +155,18 @@ class Sample:
 FONT_PACKAGES = "fonts-nanum fonts-nanum-extra fonts-noto-cjk fonts-liberation fonts-dejavu-extra"
 
 
+#: What each version from 4 on adds to the one before it: its new options and their chances
+#: (version 3 mixes digit faces and bends glyphs, each with chance 0.5).
+ADDED_IN: dict[int, dict[str, float]] = {
+    4: {"stroke_digits": 0.5},
+    5: {"bolt_heads": 0.7, "machinery_top": 0.6},
+    6: {"stroke_syllables": 0.5},
+    7: {"short_top_bolts": 0.8, "holder_frame": 0.5},
+    8: {"wide_gaps": 0.5},
+    9: {"short_small_chars": 0.5},
+}
+
+
 def typefaces(
     version: int = GENERATOR_VERSION, held_out: bool = False, strict: bool = False
 ) -> Typefaces:
@@ -172,22 +184,10 @@ def typefaces(
         wanted = Typefaces(HELD_OUT_FONTS, HELD_OUT_DIGIT_FONTS, 0.5, 0.0)
     elif version == 2:
         wanted = Typefaces(FONTS_V2)
-    elif version == 3:
-        wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5)
-    elif version == 4:
-        wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5, 0.5)
-    elif version == 5:
-        wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5, 0.5, 0.7, 0.6)
-    elif version == 6:
-        wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5, 0.5, 0.7, 0.6, 0.5)
-    elif version == 7:
-        wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5, 0.5, 0.7, 0.6, 0.5, 0.8, 0.5)
-    elif version == 8:
-        wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5, 0.5, 0.7, 0.6, 0.5, 0.8, 0.5, 0.5)
     else:
-        wanted = Typefaces(
-            FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5, 0.5, 0.7, 0.6, 0.5, 0.8, 0.5, 0.5, 0.5
-        )
+        wanted = Typefaces(FONTS_V3, DIGIT_FONTS_V3, 0.5, 0.5)
+        for later in range(4, version + 1):
+            wanted = dataclasses.replace(wanted, **ADDED_IN[later])
     missing = sorted({p for p, _ in (*wanted.hangul, *wanted.digits) if not Path(p).exists()})
     faces = dataclasses.replace(
         wanted,
