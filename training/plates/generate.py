@@ -137,10 +137,22 @@ KINDS: dict[str, tuple[float, Layout]] = {
 
 RGB = tuple[int, int, int]
 
+#: What each version from 4 on adds to the one before it: its new options and their chances
+#: (version 3 mixes digit faces and bends glyphs, each with chance 0.5).
+ADDED_IN: dict[int, dict[str, float]] = {
+    4: {"stroke_digits": 0.5},
+    5: {"bolt_heads": 0.7, "machinery_top": 0.6},
+    6: {"stroke_syllables": 0.5},
+    7: {"short_top_bolts": 0.8, "holder_frame": 0.5},
+    8: {"wide_gaps": 0.5},
+    9: {"short_small_chars": 0.5},
+}
+
 #: Bumped whenever the same seed would render different bytes; part of the cached data's name.
-#: Older versions that ``typefaces`` still knows render the same bytes as they did.
-GENERATOR_VERSION = 9
-GENERATOR_VERSIONS = (2, 3, 4, 5, 6, 7, 8, 9)
+#: Older versions that ``typefaces`` still knows render the same bytes as they did: 2, 3 and
+#: each version ``ADDED_IN`` adds to it, the newest last.
+GENERATOR_VERSIONS = (2, 3, *ADDED_IN)
+GENERATOR_VERSION = GENERATOR_VERSIONS[-1]
 
 
 @dataclass(frozen=True)
@@ -153,18 +165,6 @@ class Sample:
 
 #: Debian packages that hold every face above.
 FONT_PACKAGES = "fonts-nanum fonts-nanum-extra fonts-noto-cjk fonts-liberation fonts-dejavu-extra"
-
-
-#: What each version from 4 on adds to the one before it: its new options and their chances
-#: (version 3 mixes digit faces and bends glyphs, each with chance 0.5).
-ADDED_IN: dict[int, dict[str, float]] = {
-    4: {"stroke_digits": 0.5},
-    5: {"bolt_heads": 0.7, "machinery_top": 0.6},
-    6: {"stroke_syllables": 0.5},
-    7: {"short_top_bolts": 0.8, "holder_frame": 0.5},
-    8: {"wide_gaps": 0.5},
-    9: {"short_small_chars": 0.5},
-}
 
 
 def typefaces(
