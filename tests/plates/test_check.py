@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
+from typing import Any
+
 import numpy as np
+import pytest
+from training.plates import calibrate, generate
 from training.plates.calibrate import Reads
-from training.plates.check import figures, paired
+from training.plates.check import figures, option_arg, paired, with_options
 
 from qrpark.plates.reader import KR_MODEL, KoreanRecognizer
 
@@ -20,6 +25,8 @@ def test_figures_split_the_reads_by_layout_and_count_short_plates_accepted() -> 
     )
     result = figures(KR_MODEL, 6, reads)
     assert result["exact"] == round(4 / 6, 4)
+    # Read right and at or above the threshold: the first, fourth and fifth.
+    assert result["accepted_exact"] == 0.5
     assert result["one_line_exact"] == 0.5
     assert result["two_line_exact"] == 1.0
     # Three short plates: two read right, one of them under the threshold.
@@ -47,3 +54,47 @@ def test_paired_counts_the_crops_each_model_alone_reads_right() -> None:
     result = paired(first, other)
     assert (result["only_first"], result["only_this"]) == (1, 2)
     assert result["difference_points"] == 25.0
+
+
+def test_an_option_names_a_chance_of_the_faces_and_sets_it(fonts: generate.Typefaces) -> None:
+    assert option_arg("machinery_top=1") == ("machinery_top", 1.0)
+    set_faces = with_options(fonts, [option_arg("machinery_top=1"), option_arg("wide_gaps=0")])
+    assert (set_faces.machinery_top, set_faces.wide_gaps) == (1.0, 0.0)
+    # Everything else, the faces included, is left as it was.
+    assert set_faces.hangul == fonts.hangul
+    assert set_faces.bent == fonts.bent
+    assert with_options(fonts, []) == fonts
+
+
+@pytest.mark.parametrize(
+    "text", ["machinery_top", "hangul=1", "no_such=0.5", "machinery_top=x", "machinery_top=1.5"]
+)
+def test_an_option_that_is_not_a_chance_of_the_faces_is_refused(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError):
+        option_arg(text)
+
+
+@pytest.mark.usefixtures("every_face")
+def test_a_check_can_draw_one_kind_of_plate_only(
+    monkeypatch: pytest.MonkeyPatch, fonts: generate.Typefaces
+) -> None:
+    drawn: list[str] = []
+    sample = generate.sample
+
+    def recording(
+        rng: np.random.Generator,
+        faces: Any,
+        kind: str | None = None,
+        kinds: tuple[str, ...] | None = None,
+    ) -> Any:
+        out = sample(rng, faces, kind, kinds)
+        drawn.append(out.kind)
+        return out
+
+    monkeypatch.setattr(generate, "sample", recording)
+    reads = calibrate.product_reads(KR_MODEL, 5, 8, 1, fonts, 3, ("orange2",))
+    assert drawn == ["orange2"] * 8
+    assert reads.two_line.all()
+    drawn.clear()
+    calibrate.product_reads(KR_MODEL, 5, 30, 1, fonts, 3)
+    assert len(set(drawn)) > 3

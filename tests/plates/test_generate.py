@@ -53,8 +53,13 @@ def test_a_dataset_chunk_can_hold_two_line_plates_only(monkeypatch: pytest.Monke
     drawn: list[str] = []
     sample = generate.sample
 
-    def recording(rng: np.random.Generator, fonts: Any, kind: str | None = None) -> Any:
-        out = sample(rng, fonts, kind)
+    def recording(
+        rng: np.random.Generator,
+        fonts: Any,
+        kind: str | None = None,
+        kinds: tuple[str, ...] | None = None,
+    ) -> Any:
+        out = sample(rng, fonts, kind, kinds)
         drawn.append(out.kind)
         return out
 
@@ -69,6 +74,17 @@ def test_a_dataset_chunk_can_hold_two_line_plates_only(monkeypatch: pytest.Monke
     drawn.clear()
     render_chunk(generate.GENERATOR_VERSION, (3, 0, 0, 40))
     assert {generate.KINDS[k][1] for k in drawn} == set(generate.Layout)
+
+
+def test_a_sample_drawn_among_kinds_is_of_one_of_them(fonts: generate.Typefaces) -> None:
+    rng = np.random.default_rng(4)
+    picked = {generate.sample(rng, fonts, kinds=("orange2", "ev")).kind for _ in range(12)}
+    assert picked == {"orange2", "ev"}
+    # Among every kind, the draw is the one a sample makes with no kinds given.
+    every = generate.sample(np.random.default_rng(9), fonts, kinds=tuple(generate.KINDS))
+    plain = generate.sample(np.random.default_rng(9), fonts)
+    assert (every.kind, every.text) == (plain.kind, plain.text)
+    assert np.array_equal(every.image, plain.image)
 
 
 def test_every_kind_renders_a_valid_plate(fonts: generate.Typefaces) -> None:

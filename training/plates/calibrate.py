@@ -60,7 +60,10 @@ class Reads:
 
 
 def _read_chunk(
-    model: str, faces: generate.Typefaces, job: tuple[int, int, int, int]
+    model: str,
+    faces: generate.Typefaces,
+    kinds: tuple[str, ...] | None,
+    job: tuple[int, int, int, int],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     seed, split, chunk, count = job
     recogniser = KoreanRecognizer(model_path=Path(model))
@@ -70,7 +73,7 @@ def _read_chunk(
     two_line = np.zeros(count, bool)
     short = np.zeros(count, bool)
     for i in range(count):
-        s = generate.sample(rng, faces)
+        s = generate.sample(rng, faces, kinds=kinds)
         decoded, _ = recogniser.read_crop(s.image)
         correct[i] = decoded.valid and decoded.text == s.text
         conf[i] = decoded.confidence if decoded.valid else 0.0
@@ -92,13 +95,20 @@ def product_reads(
     workers: int,
     faces: generate.Typefaces | None = None,
     split: int = SPLIT,
+    kinds: tuple[str, ...] | None = None,
 ) -> Reads:
     """``n`` synthetic crops of ``split`` (by default the faces of the generator version the
-    model was trained on), read as the product reads them."""
+    model was trained on; of the ``kinds`` of plate given, or all), read as the product reads
+    them."""
     if faces is None:
         faces = generate.typefaces(card_generator_version(model), strict=True)
     parts = map_chunks(
-        partial(_read_chunk, str(model), faces), seed, split, n, workers, f"reading split {split}"
+        partial(_read_chunk, str(model), faces, kinds),
+        seed,
+        split,
+        n,
+        workers,
+        f"reading split {split}",
     )
     return Reads(*(np.concatenate([p[k] for p in parts]) for k in range(4)))
 

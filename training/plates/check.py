@@ -5,7 +5,11 @@
 The crops are split 3 of the seed (0 trains, 1 validates, 2 calibrates), so no training run
 has seen them. ``--faces`` picks the typefaces they are drawn with: a generator version's, or
 the held-out faces that no version trains on (the typeface-shift check: how a model copes with
-a typeface it has never seen, as it must with the real plate typeface). Every model reads the
+a typeface it has never seen, as it must with the real plate typeface). ``--kind`` limits the
+crops to some kinds of plate (drawn by their shares among themselves) and ``--option NAME=CHANCE``
+sets one of the faces' options (``generate.Typefaces``), so that one narrow sort of plate can be
+checked on its own: ``--kind orange2 --option machinery_top=1`` draws construction-machinery
+plates only. Every model reads the
 same crops, so each model after the first is also compared with the first crop by crop
 (``against_first``: the crops each alone reads right, the difference and its paired standard
 error). Real photos are never used.
@@ -14,6 +18,7 @@ error). Real photos are never used.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 
@@ -31,6 +36,33 @@ def faces_for(name: str) -> generate.Typefaces:
     if name == "held-out":
         return generate.typefaces(held_out=True, strict=True)
     return generate.typefaces(int(name), strict=True)
+
+
+#: The options ``--option`` may set: the chances among ``generate.Typefaces``' fields.
+OPTIONS = tuple(
+    f.name for f in dataclasses.fields(generate.Typefaces) if f.type in (float, "float")
+)
+
+
+def option_arg(text: str) -> tuple[str, float]:
+    """``NAME=CHANCE`` -> (name, chance), for one of ``OPTIONS`` and a chance from 0 to 1."""
+    name, sep, value = text.partition("=")
+    if not sep or name not in OPTIONS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: want NAME=CHANCE with NAME one of {', '.join(OPTIONS)}"
+        )
+    try:
+        chance = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: {value!r} is not a number") from None
+    if not 0.0 <= chance <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r}: a chance is from 0 to 1")
+    return name, chance
+
+
+def with_options(faces: generate.Typefaces, options: list[tuple[str, float]]) -> generate.Typefaces:
+    """``faces`` with each named option's chance set as given."""
+    return dataclasses.replace(faces, **dict(options))
 
 
 def _exact_where(correct: np.ndarray, where: np.ndarray) -> float | None:
@@ -64,6 +96,7 @@ def figures(model: Path, n: int, reads: Reads) -> dict:
         "model": str(model),
         "n": n,
         "exact": round(float(reads.correct.mean()), 4),
+        "accepted_exact": round(float((reads.correct & accepted).mean()), 4),
         "one_line_exact": _exact_where(reads.correct, one),
         "two_line_exact": _exact_where(reads.correct, reads.two_line),
         "short_exact": _exact_where(reads.correct, reads.short),
@@ -89,17 +122,37 @@ def main() -> None:
         choices=[*map(str, generate.GENERATOR_VERSIONS), "held-out"],
         default=str(generate.GENERATOR_VERSION),
     )
+    ap.add_argument(
+        "--kind",
+        action="append",
+        choices=list(generate.KINDS),
+        help="draw only this kind of plate (repeat for several; default: every kind)",
+    )
+    ap.add_argument(
+        "--option",
+        action="append",
+        type=option_arg,
+        default=[],
+        metavar="NAME=CHANCE",
+        help="set one of the faces' options, e.g. machinery_top=1 (repeat for several)",
+    )
     args = ap.parse_args()
-    faces = faces_for(args.faces)
+    faces = with_options(faces_for(args.faces), args.option)
+    kinds = None if args.kind is None else tuple(args.kind)
+    drawn = {"faces": args.faces, "seed": args.seed}
+    if kinds is not None:
+        drawn["kinds"] = list(kinds)
+    if args.option:
+        drawn["options"] = dict(args.option)
     first: np.ndarray | None = None
     for model in args.model:
-        reads = product_reads(model, args.seed, args.n, args.workers, faces, split=SPLIT)
+        reads = product_reads(model, args.seed, args.n, args.workers, faces, SPLIT, kinds)
         result = figures(model, args.n, reads)
         if first is None:
             first = reads.correct
         else:  # every model reads the same crops, so the comparison is paired
             result["against_first"] = paired(first, reads.correct)
-        print(json.dumps({"faces": args.faces, "seed": args.seed, **result}), flush=True)
+        print(json.dumps({**drawn, **result}, ensure_ascii=False), flush=True)
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ def render_chunk(
     labels = np.zeros((count, MAX_LABEL), np.int16)
     lengths = np.zeros(count, np.int16)
     for i in range(count):
-        s = generate.sample(rng, fonts, None if kinds is None else generate.pick_kind(rng, kinds))
+        s = generate.sample(rng, fonts, kinds=kinds)
         layout = s.layout
         tokens = [TOKEN_INDEX[t] for t in tokenize(s.text)]
         if rng.random() < WRONG_LAYOUT:

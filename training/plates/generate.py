@@ -810,9 +810,15 @@ def _mounted(rng: np.random.Generator, plate: np.ndarray, fonts: Typefaces) -> n
     return plate
 
 
-def sample(rng: np.random.Generator, fonts: Typefaces, kind: str | None = None) -> Sample:
-    """One degraded plate crop, as a detector would hand it over (loose or tight)."""
-    kind = pick_kind(rng) if kind is None else kind
+def sample(
+    rng: np.random.Generator,
+    fonts: Typefaces,
+    kind: str | None = None,
+    kinds: tuple[str, ...] | None = None,
+) -> Sample:
+    """One degraded plate crop, as a detector would hand it over (loose or tight): of ``kind``,
+    or of a kind drawn by its share among ``kinds`` (default: all, the same draw either way)."""
+    kind = pick_kind(rng, kinds) if kind is None else kind
     plate, text = render_plate(rng, kind, fonts)
     plate = _mounted(rng, plate, fonts)
     return Sample(view(rng, plate), text, kind, KINDS[kind][1])

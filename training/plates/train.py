@@ -59,6 +59,10 @@ RUNS = ROOT / "training" / "runs" / "plates"
 #: The split of the seed that ``--two-line-extra`` crops are drawn from: 0 trains, 1 validates,
 #: 2 calibrates, 3 is the synthetic check's and 4 the track check's.
 TWO_LINE_SPLIT = 5
+#: ``--kind-extra`` crops of a kind are drawn from split ``KIND_EXTRA_SPLIT`` plus the kind's place
+#: in ``generate.KINDS`` (6 is the stream's), so that two kinds' extras are drawn apart and none
+#: repeats a crop of another set.
+KIND_EXTRA_SPLIT = 7
 MODEL_DIR = ROOT / "src" / "qrpark" / "plates" / "models"
 
 
@@ -291,6 +295,27 @@ def stream_every_arg(value: str) -> int | str:
     return steps
 
 
+def kind_extra_arg(value: str) -> tuple[str, int]:
+    """``--kind-extra``: ``KIND=COUNT``, a kind of ``generate.KINDS`` and at least one crop."""
+    kind, sep, count = value.partition("=")
+    if not sep or kind not in generate.KINDS:
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: want KIND=COUNT with KIND one of {', '.join(generate.KINDS)}"
+        )
+    try:
+        n = int(count)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r}: {count!r} is not a count") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{value!r}: the count must be at least 1")
+    return kind, n
+
+
+def kind_extra_split(kind: str) -> int:
+    """The split of the seed that ``--kind-extra`` crops of ``kind`` are drawn from."""
+    return KIND_EXTRA_SPLIT + list(generate.KINDS).index(kind)
+
+
 def cpu_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     """The network's weights on the CPU, so that a GPU run's files load anywhere."""
     return {k: v.detach().cpu() for k, v in model.state_dict().items()}
@@ -380,6 +405,16 @@ def main() -> None:
         f"{TWO_LINE_SPLIT} of the seed), to show the weakest kinds more often",
     )
     ap.add_argument(
+        "--kind-extra",
+        type=kind_extra_arg,
+        action="append",
+        default=[],
+        metavar="KIND=COUNT",
+        help="add COUNT crops of this kind only (the run's generator version, split "
+        f"{KIND_EXTRA_SPLIT} plus the kind's place in the generator's kinds), to show one weak "
+        "kind more often; repeat for several kinds",
+    )
+    ap.add_argument(
         "--arrange-version",
         type=int,
         choices=ARRANGE_VERSIONS,
@@ -401,6 +436,9 @@ def main() -> None:
     # Refused before any rendering, not after hours of training.
     if not valid_side_trims(args.side_trims):
         ap.error(f"--side-trims: each share must be between 0 and {MAX_SIDE_TRIM}")
+    extra_kinds = [kind for kind, _ in args.kind_extra]
+    if len(set(extra_kinds)) < len(extra_kinds):
+        ap.error("--kind-extra: each kind at most once")
     if args.stream_every == "auto" and args.train_until is None:
         ap.error(
             "--stream-every auto needs --train-until (it paces the stream by the deadline's "
@@ -471,6 +509,14 @@ def main() -> None:
         )
         train = merge_sets(train, extra)
         two_line_card = {"size": args.two_line_extra, "split": TWO_LINE_SPLIT}
+    kind_card = {}
+    for kind, size in args.kind_extra:
+        split = kind_extra_split(kind)
+        extra = training_set(
+            RUNS / f"train-{kind}-{data_tag}-{args.seed}-{size}.npz", split, size, version, (kind,)
+        )
+        train = merge_sets(train, extra)
+        kind_card[kind] = {"size": size, "split": split}
     val = load_or_build(
         RUNS / f"val-{data_tag}-{args.seed}-{args.val_size}.npz",
         args.seed,
@@ -601,6 +647,7 @@ def main() -> None:
         "generator_version": version,
         "replay": replay_card,
         "two_line_extra": two_line_card,
+        "kind_extra": kind_card or None,
         "stream": stream_card,
         "arrange_version": arranged,
         "side_trims": args.side_trims,
