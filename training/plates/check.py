@@ -9,10 +9,9 @@ a typeface it has never seen, as it must with the real plate typeface). ``--kind
 crops to some kinds of plate (drawn by their shares among themselves) and ``--option NAME=CHANCE``
 sets one of the faces' options (``generate.Typefaces``), so that one narrow sort of plate can be
 checked on its own: ``--kind orange2 --option machinery_top=1`` draws construction-machinery
-plates only. Every model reads the
-same crops, so each model after the first is also compared with the first crop by crop
-(``against_first``: the crops each alone reads right, the difference and its paired standard
-error). Real photos are never used.
+plates only. Every model reads the same crops, so each model after the first is also compared
+with the first crop by crop (``against_first``: the crops each alone reads right, the difference
+and its paired standard error). Real photos are never used.
 """
 
 from __future__ import annotations
