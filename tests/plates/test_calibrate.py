@@ -44,10 +44,11 @@ def test_calibration_reads_like_the_product_and_writes_the_card(
     assert np.allclose(again.conf, first.conf)
     assert again.two_line.any()
     assert not again.two_line.all()
-    # The short plates are marked as the crops were drawn: the same 40 samples, drawn again.
+    # Kinds and short plates are marked as the crops were drawn: the same 40 samples, again.
     rng = np.random.default_rng([5, calibrate.SPLIT, 0])
     faces = generate.typefaces(calibrate.card_generator_version(model))
     kinds = [generate.sample(rng, faces).kind for _ in range(40)]
+    assert again.kind.tolist() == kinds
     assert again.short.tolist() == [kind == "white_short" for kind in kinds]
     assert again.short.any()
 

@@ -21,7 +21,7 @@ def test_figures_split_the_reads_by_layout_and_count_short_plates_accepted() -> 
         correct=np.array([True, True, False, True, True, False]),
         conf=np.array([high, low, high, high, high, 0.0]),
         two_line=np.array([False, False, False, True, True, False]),
-        short=np.array([True, True, True, False, False, False]),
+        kind=np.array(["white_short"] * 3 + ["orange2", "green2", "white7"]),
     )
     result = figures(KR_MODEL, 6, reads)
     assert result["exact"] == round(4 / 6, 4)
@@ -34,6 +34,14 @@ def test_figures_split_the_reads_by_layout_and_count_short_plates_accepted() -> 
     assert result["short_accepted_exact"] == round(1 / 3, 4)
     assert result["accepted"] == round(4 / 6, 4)
     assert result["wrong_among_accepted"] == 0.25
+    # Each kind drawn, in the generator's order.
+    assert result["kind_exact"] == {
+        "white7": 0.0,
+        "white_short": round(2 / 3, 4),
+        "green2": 1.0,
+        "orange2": 1.0,
+    }
+    assert list(result["kind_exact"]) == ["white7", "white_short", "green2", "orange2"]
 
 
 def test_a_check_without_short_plates_says_so() -> None:
@@ -41,7 +49,7 @@ def test_a_check_without_short_plates_says_so() -> None:
         correct=np.array([True, False]),
         conf=np.array([1.0, 0.0]),
         two_line=np.array([False, True]),
-        short=np.array([False, False]),
+        kind=np.array(["white8", "yellow2"]),
     )
     result = figures(KR_MODEL, 2, reads)
     assert result["short_exact"] is None
@@ -94,6 +102,7 @@ def test_a_check_can_draw_one_kind_of_plate_only(
     monkeypatch.setattr(generate, "sample", recording)
     reads = calibrate.product_reads(KR_MODEL, 5, 8, 1, fonts, 3, ("orange2",))
     assert drawn == ["orange2"] * 8
+    assert reads.kind.tolist() == drawn
     assert reads.two_line.all()
     drawn.clear()
     calibrate.product_reads(KR_MODEL, 5, 30, 1, fonts, 3)

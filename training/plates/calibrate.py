@@ -50,13 +50,18 @@ def threshold_for(
 
 @dataclass(frozen=True)
 class Reads:
-    """Per crop: read right?, the read's confidence (0 when invalid), the crop's layout and
-    whether it is a short 335×155 plate (one line of tall characters)."""
+    """Per crop: read right?, the read's confidence (0 when invalid), the crop's layout and its
+    kind of plate (a name of ``generate.KINDS``)."""
 
     correct: np.ndarray
     conf: np.ndarray
     two_line: np.ndarray
-    short: np.ndarray
+    kind: np.ndarray
+
+    @property
+    def short(self) -> np.ndarray:
+        """Per crop: a short 335×155 plate (one line of tall characters)?"""
+        return self.kind == "white_short"
 
 
 def _read_chunk(
@@ -71,15 +76,15 @@ def _read_chunk(
     correct = np.zeros(count, bool)
     conf = np.zeros(count, np.float64)
     two_line = np.zeros(count, bool)
-    short = np.zeros(count, bool)
+    kind = np.zeros(count, f"<U{max(map(len, generate.KINDS))}")
     for i in range(count):
         s = generate.sample(rng, faces, kinds=kinds)
         decoded, _ = recogniser.read_crop(s.image)
         correct[i] = decoded.valid and decoded.text == s.text
         conf[i] = decoded.confidence if decoded.valid else 0.0
         two_line[i] = s.layout is Layout.TWO_LINE
-        short[i] = s.kind == "white_short"
-    return correct, conf, two_line, short
+        kind[i] = s.kind
+    return correct, conf, two_line, kind
 
 
 def card_generator_version(model: Path) -> int:

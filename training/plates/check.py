@@ -99,6 +99,12 @@ def figures(model: Path, n: int, reads: Reads) -> dict:
         "one_line_exact": _exact_where(reads.correct, one),
         "two_line_exact": _exact_where(reads.correct, reads.two_line),
         "short_exact": _exact_where(reads.correct, reads.short),
+        # Each kind drawn, in the generator's order: where a weak kind shows.
+        "kind_exact": {
+            kind: _exact_where(reads.correct, reads.kind == kind)
+            for kind in generate.KINDS
+            if (reads.kind == kind).any()
+        },
         # Read right and accepted: how many short plates a lot would take without a person.
         "short_accepted_exact": _exact_where(reads.correct & accepted, reads.short),
         "side_trims": list(recogniser.side_trims),
