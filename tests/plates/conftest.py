@@ -4,7 +4,7 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -68,6 +68,24 @@ def every_face() -> None:
         generate.typefaces(held_out=True, strict=True)
     except RuntimeError as exc:
         pytest.skip(f"synthetic plates need every face: {exc}")
+
+
+@pytest.fixture
+def drawn_kinds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The kind of every synthetic sample drawn from here on in this process, in order
+    (``generate.sample`` recorded, drawing as it does)."""
+    from training.plates import generate
+
+    drawn: list[str] = []
+    sample = generate.sample
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        out = sample(*args, **kwargs)
+        drawn.append(out.kind)
+        return out
+
+    monkeypatch.setattr(generate, "sample", recording)
+    return drawn
 
 
 @pytest.fixture(scope="session")

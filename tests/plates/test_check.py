@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 import numpy as np
 import pytest
@@ -84,22 +83,9 @@ def test_an_option_that_is_not_a_chance_of_the_faces_is_refused(text: str) -> No
 
 @pytest.mark.usefixtures("every_face")
 def test_a_check_can_draw_one_kind_of_plate_only(
-    monkeypatch: pytest.MonkeyPatch, fonts: generate.Typefaces
+    drawn_kinds: list[str], fonts: generate.Typefaces
 ) -> None:
-    drawn: list[str] = []
-    sample = generate.sample
-
-    def recording(
-        rng: np.random.Generator,
-        faces: Any,
-        kind: str | None = None,
-        kinds: tuple[str, ...] | None = None,
-    ) -> Any:
-        out = sample(rng, faces, kind, kinds)
-        drawn.append(out.kind)
-        return out
-
-    monkeypatch.setattr(generate, "sample", recording)
+    drawn = drawn_kinds
     reads = calibrate.product_reads(KR_MODEL, 5, 8, 1, fonts, 3, ("orange2",))
     assert drawn == ["orange2"] * 8
     assert reads.kind.tolist() == drawn

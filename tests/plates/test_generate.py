@@ -48,22 +48,10 @@ def test_kinds_are_drawn_by_their_shares_among_those_asked_for() -> None:
 
 
 @pytest.mark.usefixtures("every_face")
-def test_a_dataset_chunk_can_hold_two_line_plates_only(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_dataset_chunk_can_hold_two_line_plates_only(drawn_kinds: list[str]) -> None:
+    drawn = drawn_kinds
     mixed = render_chunk(generate.GENERATOR_VERSION, (3, 5, 0, 12))
-    drawn: list[str] = []
-    sample = generate.sample
-
-    def recording(
-        rng: np.random.Generator,
-        fonts: Any,
-        kind: str | None = None,
-        kinds: tuple[str, ...] | None = None,
-    ) -> Any:
-        out = sample(rng, fonts, kind, kinds)
-        drawn.append(out.kind)
-        return out
-
-    monkeypatch.setattr(generate, "sample", recording)
+    drawn.clear()
     two = render_chunk(generate.GENERATOR_VERSION, (3, 5, 0, 12), generate.TWO_LINE_KINDS)
     assert len(drawn) == 12
     assert set(drawn) <= set(generate.TWO_LINE_KINDS)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 from training.plates import generate
+from training.plates.args import named_value
 from training.plates.calibrate import Reads, product_reads
 
 from qrpark.plates.reader import KoreanRecognizer
@@ -43,20 +44,19 @@ OPTIONS = tuple(
 )
 
 
+def _chance(text: str) -> float:
+    try:
+        chance = float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+    if not 0.0 <= chance <= 1.0:
+        raise ValueError("a chance is from 0 to 1")
+    return chance
+
+
 def option_arg(text: str) -> tuple[str, float]:
     """``NAME=CHANCE`` -> (name, chance), for one of ``OPTIONS`` and a chance from 0 to 1."""
-    name, sep, value = text.partition("=")
-    if not sep or name not in OPTIONS:
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: want NAME=CHANCE with NAME one of {', '.join(OPTIONS)}"
-        )
-    try:
-        chance = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: {value!r} is not a number") from None
-    if not 0.0 <= chance <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text!r}: a chance is from 0 to 1")
-    return name, chance
+    return named_value(text, OPTIONS, _chance, "NAME=CHANCE")
 
 
 def with_options(faces: generate.Typefaces, options: list[tuple[str, float]]) -> generate.Typefaces:

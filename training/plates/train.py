@@ -26,6 +26,7 @@ from typing import TypeVar
 import numpy as np
 import torch
 from training.plates import generate
+from training.plates.args import named_value
 from training.plates.calibrate import calibrate_card
 from training.plates.dataset import (
     CHUNK,
@@ -295,20 +296,19 @@ def stream_every_arg(value: str) -> int | str:
     return steps
 
 
+def _count(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a count") from None
+    if n < 1:
+        raise ValueError("the count must be at least 1")
+    return n
+
+
 def kind_extra_arg(value: str) -> tuple[str, int]:
     """``--kind-extra``: ``KIND=COUNT``, a kind of ``generate.KINDS`` and at least one crop."""
-    kind, sep, count = value.partition("=")
-    if not sep or kind not in generate.KINDS:
-        raise argparse.ArgumentTypeError(
-            f"{value!r}: want KIND=COUNT with KIND one of {', '.join(generate.KINDS)}"
-        )
-    try:
-        n = int(count)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r}: {count!r} is not a count") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{value!r}: the count must be at least 1")
-    return kind, n
+    return named_value(value, generate.KINDS, _count, "KIND=COUNT")
 
 
 def kind_extra_split(kind: str) -> int:
