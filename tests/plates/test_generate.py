@@ -490,3 +490,55 @@ def test_only_the_rows_of_large_characters_are_spaced(monkeypatch: pytest.Monkey
                 small_top_line = not one_line and top < 0.3
                 assert gaps == (generate.NARROW_GAPS if small_top_line else generate.WIDE_GAPS)
             assert any(g == generate.WIDE_GAPS for _, g in rows), kind
+
+
+@pytest.mark.usefixtures("every_face")
+def test_version_10_adds_small_top_lines_and_nothing_else() -> None:
+    v9, v10 = assert_adds_only(9, 10, small_top=0.5)
+    plates = [
+        generate.render_plate(np.random.default_rng(seed), "green2_region", faces)[0].tobytes()
+        for seed in range(6)
+        for faces in (v9, v10)
+    ]
+    assert plates[0::2] != plates[1::2]
+
+
+def _two_line_rows(faces: generate.Typefaces, kind: str, seed: int) -> tuple[float, float, float]:
+    """(top-line height, top-line width, bottom-line height) of a two-line plate's characters, as
+    shares of the plate's height and width."""
+    boxes: list[tuple[float, float, float, float]] = []
+    put = generate.Canvas.put
+
+    def recording_put(self: generate.Canvas, mask: np.ndarray, *box: float) -> None:
+        boxes.append(box[:4])
+        put(self, mask, *box)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(generate.Canvas, "put", recording_put)
+        plate, _ = generate.render_plate(np.random.default_rng(seed), kind, faces)
+    h, w = plate.shape[:2]
+    # The top line is laid from 0.06 to 0.1 of the height down, the bottom one from 0.28 on.
+    top = [b for b in boxes if b[1] < 0.2 * h]
+    bottom = [b for b in boxes if b[1] >= 0.2 * h]
+    return (
+        max(gh for _, _, _, gh in top) / h,
+        (max(x + cw for x, _, cw, _ in top) - min(x for x, _, _, _ in top)) / w,
+        max(gh for _, _, _, gh in bottom) / h,
+    )
+
+
+@pytest.mark.usefixtures("every_face")
+@pytest.mark.parametrize("kind", ["green2_region", "green2", "yellow2"])
+def test_small_top_lines_are_smaller_and_narrower_with_a_taller_bottom_line(kind: str) -> None:
+    # A chance too small to come up still draws its number, so both plates of a seed draw the
+    # same numbers after the top line's height: the same layout, only the top line's size differs.
+    usual = dataclasses.replace(generate.typefaces(10), small_top=1e-12, bolt_heads=0.0)
+    small = dataclasses.replace(usual, small_top=1.0)
+    for seed in range(8):
+        top_h, top_w, bottom_h = _two_line_rows(small, kind, seed)
+        usual_h, usual_w, usual_bottom = _two_line_rows(usual, kind, seed)
+        assert 0.18 <= top_h <= 0.26 + 1e-9, seed
+        assert 0.26 <= usual_h <= 0.32 + 1e-9, seed
+        # The row narrows with the line's height, so the characters keep their shape.
+        assert top_w < usual_w, seed
+        assert bottom_h > usual_bottom, seed

@@ -103,7 +103,11 @@ class Typefaces:
     From version 9 ``short_small_chars`` is the chance that a short plate bolted through its top
     margin prints its characters as the older short plates do: 0.46 to 0.6 of the plate's height,
     set low with a bottom margin under them, so that the same row width makes them wider for
-    their height than other plates' characters."""
+    their height than other plates' characters.
+
+    From version 10 ``small_top`` is the chance that a two-line plate prints its top line small:
+    0.18 to 0.26 of the plate's height instead of 0.26 to 0.32, its row narrowed in proportion so
+    that the characters keep their shape, and the bottom line taller below it."""
 
     hangul: tuple[Font, ...]
     digits: tuple[Font, ...] = ()
@@ -117,6 +121,7 @@ class Typefaces:
     holder_frame: float = 0.0
     wide_gaps: float = 0.0
     short_small_chars: float = 0.0
+    small_top: float = 0.0
 
 
 # kind -> (probability, layout)
@@ -146,6 +151,7 @@ ADDED_IN: dict[int, dict[str, float]] = {
     7: {"short_top_bolts": 0.8, "holder_frame": 0.5},
     8: {"wide_gaps": 0.5},
     9: {"short_small_chars": 0.5},
+    10: {"small_top": 0.5},
 }
 
 #: Bumped whenever the same seed would render different bytes; part of the cached data's name.
@@ -295,6 +301,10 @@ BAR = np.full((100, 12), 255, np.uint8)
 #: plates spaced as the plate typeface is (``Typefaces.wide_gaps``).
 NARROW_GAPS = (0.06, 0.22)
 WIDE_GAPS = (0.22, 0.7)
+
+#: A two-line plate's usual top-line height, as a share of the plate's (the middle of 0.26 to
+#: 0.32): the height its top row's width is laid out for.
+TOP_LINE_HEIGHT = 0.29
 
 
 class Canvas:
@@ -489,10 +499,13 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
     else:
         w, h = round(335 * scale), round(170 * scale)
         c = Canvas(w, h, bg, stroke, bar_one, warp, gaps)
-        top_h = h * rng.uniform(0.26, 0.32)
+        # Older two-line plates print the top line small (version 10); its row narrows with it.
+        small_top = bool(fonts.small_top) and rng.random() < fonts.small_top
+        top_h = h * (rng.uniform(0.18, 0.26) if small_top else rng.uniform(0.26, 0.32))
+        narrow = top_h / (h * TOP_LINE_HEIGHT) if small_top else 1.0
         top_y = h * rng.uniform(0.06, 0.1)
         top_chars = [*(region or ""), *klass]
-        tw = w * (0.62 if region else 0.3) * rng.uniform(0.9, 1.1)
+        tw = w * (0.62 if region else 0.3) * rng.uniform(0.9, 1.1) * narrow
         tx = (w - tw) / 2
         syllable_on_top = kind == "green2" and rng.random() < 0.5
         machinery = (
@@ -508,7 +521,7 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
                 c.put(font.for_region().glyph(ch), gx, top_y, cw, top_h, ink)
         elif syllable_on_top:
             # 2004-2006 green plate: "12가" on top, the four serial digits below.
-            tw = w * 0.45 * rng.uniform(0.9, 1.1)
+            tw = w * 0.45 * rng.uniform(0.9, 1.1) * narrow
             tx = (w - tw) / 2
             _row(c, font, [*klass, syl], tx, tx + tw, top_y, top_h, ink, rng, gaps=NARROW_GAPS)
         elif region:
