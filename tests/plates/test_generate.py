@@ -392,14 +392,19 @@ def test_version_8_adds_spaced_rows_and_nothing_else() -> None:
     assert crops_of(v8, 8) != crops_of(v7, 8)
 
 
+def redraws(kind: str, old: generate.Typefaces, new: generate.Typefaces) -> bool:
+    """Whether plates of ``kind`` drawn with ``new`` differ from ``old``'s, seed for seed."""
+    plates = [
+        generate.render_plate(np.random.default_rng(seed), kind, faces)[0].tobytes()
+        for seed in range(6)
+        for faces in (old, new)
+    ]
+    return plates[0::2] != plates[1::2]
+
+
 def test_version_9_adds_small_short_plate_characters_and_nothing_else() -> None:
     v8, v9 = assert_adds_only(8, 9, short_small_chars=0.5)
-    shorts = [
-        generate.render_plate(np.random.default_rng(seed), "white_short", faces)[0].tobytes()
-        for seed in range(6)
-        for faces in (v8, v9)
-    ]
-    assert shorts[0::2] != shorts[1::2]
+    assert redraws("white_short", v8, v9)
 
 
 def _character_rows(faces: generate.Typefaces, seed: int) -> tuple[float, float, float]:
@@ -495,12 +500,7 @@ def test_only_the_rows_of_large_characters_are_spaced(monkeypatch: pytest.Monkey
 @pytest.mark.usefixtures("every_face")
 def test_version_10_adds_small_top_lines_and_nothing_else() -> None:
     v9, v10 = assert_adds_only(9, 10, small_top=0.5)
-    plates = [
-        generate.render_plate(np.random.default_rng(seed), "green2_region", faces)[0].tobytes()
-        for seed in range(6)
-        for faces in (v9, v10)
-    ]
-    assert plates[0::2] != plates[1::2]
+    assert redraws("green2_region", v9, v10)
 
 
 def _two_line_rows(faces: generate.Typefaces, kind: str, seed: int) -> tuple[float, float, float]:
