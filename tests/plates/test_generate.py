@@ -407,23 +407,36 @@ def test_version_9_adds_small_short_plate_characters_and_nothing_else() -> None:
     assert redraws("white_short", v8, v9)
 
 
-def _character_rows(faces: generate.Typefaces, seed: int) -> tuple[float, float, float]:
-    """(top, bottom, digit height) of a short plate's characters, as shares of its height."""
-    boxes: list[tuple[float, float]] = []
+Box = tuple[float, float, float, float]
+
+
+def _character_boxes(
+    kind: str, faces: generate.Typefaces, seed: int
+) -> tuple[list[Box], tuple[int, int]]:
+    """The (left, top, width, height) box of every character one plate of ``kind`` draws, and
+    the plate's (height, width)."""
+    boxes: list[Box] = []
     put = generate.Canvas.put
 
     def recording_put(self: generate.Canvas, mask: np.ndarray, *box: float) -> None:
-        boxes.append((box[1], box[3]))
+        x, y, cw, gh = box[:4]
+        boxes.append((x, y, cw, gh))
         put(self, mask, *box)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(generate.Canvas, "put", recording_put)
-        plate, _ = generate.render_plate(np.random.default_rng(seed), "white_short", faces)
-    h = plate.shape[0]
+        plate, _ = generate.render_plate(np.random.default_rng(seed), kind, faces)
+    h, w = plate.shape[:2]
+    return boxes, (h, w)
+
+
+def _character_rows(faces: generate.Typefaces, seed: int) -> tuple[float, float, float]:
+    """(top, bottom, digit height) of a short plate's characters, as shares of its height."""
+    boxes, (h, _) = _character_boxes("white_short", faces, seed)
     return (
-        min(y for y, _ in boxes) / h,
-        max(y + gh for y, gh in boxes) / h,
-        max(gh for _, gh in boxes) / h,
+        min(y for _, y, _, _ in boxes) / h,
+        max(y + gh for _, y, _, gh in boxes) / h,
+        max(gh for _, _, _, gh in boxes) / h,
     )
 
 
@@ -506,17 +519,7 @@ def test_version_10_adds_small_top_lines_and_nothing_else() -> None:
 def _two_line_rows(faces: generate.Typefaces, kind: str, seed: int) -> tuple[float, float, float]:
     """(top-line height, top-line width, bottom-line height) of a two-line plate's characters, as
     shares of the plate's height and width."""
-    boxes: list[tuple[float, float, float, float]] = []
-    put = generate.Canvas.put
-
-    def recording_put(self: generate.Canvas, mask: np.ndarray, *box: float) -> None:
-        boxes.append(box[:4])
-        put(self, mask, *box)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(generate.Canvas, "put", recording_put)
-        plate, _ = generate.render_plate(np.random.default_rng(seed), kind, faces)
-    h, w = plate.shape[:2]
+    boxes, (h, w) = _character_boxes(kind, faces, seed)
     # The top line is laid from 0.06 to 0.1 of the height down, the bottom one from 0.28 on.
     top = [b for b in boxes if b[1] < 0.2 * h]
     bottom = [b for b in boxes if b[1] >= 0.2 * h]
