@@ -113,3 +113,69 @@ def test_a_region_keeps_its_font_when_the_syllable_is_drawn_from_strokes(kind: s
         # region, class digits, the syllable, four serial digits: only the syllable has strokes
         assert stroked == [text[-5]], (text, stroked)
         assert sorted(c for c, _ in drawn) == sorted(text)
+
+
+def _hieut(style: jamo.SyllableStyle) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """ㅎ's three strokes (tick, bar, ring) in a 60 × 100 box."""
+    tick, bar, ring = jamo.consonant(style, "ㅎ", (0.0, 0.0, 60.0, 100.0), False)
+    return tick, bar, ring
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_tightened_hieut_lays_its_bar_on_a_ring_as_wide(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    style = jamo.random_style(rng)
+    tight = jamo.tighten_hat(rng, style)
+    tick, bar, ring = _hieut(tight)
+    # An upright tick of 6 to 14 % of the height, just over the bar.
+    assert np.ptp(tick[:, 0]) < 1e-9
+    assert 6 - 1e-9 <= np.ptp(tick[:, 1]) <= 14 + 1e-9
+    assert bar[0, 1] - tick[:, 1].max() <= 2 + 1e-9
+    # The ring lies on the bar or within 5 % of the height under it, and is as wide as the bar.
+    assert 0 <= ring[:, 1].min() - bar[0, 1] <= 5 + 1e-6
+    assert abs(np.ptp(ring[:, 0]) - np.ptp(bar[:, 0])) < 0.5
+    # Version 6's ㅎ, from the same style: its bar spans the box, well above a narrower ring.
+    _, old_bar, old_ring = _hieut(style)
+    assert old_ring[:, 1].min() - old_bar[0, 1] >= 12 - 1e-9
+    assert np.ptp(old_bar[:, 0]) > np.ptp(old_ring[:, 0])
+    # Only ㅎ changes.
+    for syllable in SYLLABLES:
+        if jamo.split(syllable)[0] != "ㅎ":
+            assert np.array_equal(tight.glyph(syllable), style.glyph(syllable)), syllable
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_tightened_hieut_still_differs_from_an_ieung_on_top(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    style = jamo.tighten_hat(rng, jamo.random_style(rng))
+    for with_hat, without in (("호", "오"), ("하", "아"), ("허", "어")):
+        hat, bare = _shape(style.glyph(with_hat)), _shape(style.glyph(without))
+        top, rest = np.abs(hat - bare)[:10].mean(), np.abs(hat - bare)[22:].mean()
+        assert top > 0.05, (with_hat, top)
+        assert top > 2 * rest, (with_hat, top, rest)
+
+
+@pytest.mark.usefixtures("every_face")
+def test_version_11_tightens_the_hieut_of_some_stroke_syllables_and_nothing_else() -> None:
+    v10, v11 = assert_adds_only(10, 11, tight_hat=0.5)
+    # A rental plate's syllable is 하, 허 or 호: some of them change, and only stroke ones.
+    tightened = 0
+    original = jamo.tighten_hat
+
+    def counting(rng: np.random.Generator, style: jamo.SyllableStyle) -> jamo.SyllableStyle:
+        nonlocal tightened
+        tightened += 1
+        return original(rng, style)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(jamo, "tighten_hat", counting)
+        drawn = styles_drawn(jamo, v11)
+    # about half of the plates draw stroke syllables, and about half of those tighten ㅎ
+    assert 70 <= drawn <= 130
+    assert 0.3 * drawn <= tightened <= 0.7 * drawn
+    plates = [
+        generate.render_plate(np.random.default_rng(seed), "rental", faces)[0].tobytes()
+        for seed in range(12)
+        for faces in (v10, v11)
+    ]
+    assert plates[0::2] != plates[1::2]

@@ -107,7 +107,11 @@ class Typefaces:
 
     From version 10 ``small_top`` is the chance that a two-line plate prints its top line small:
     0.18 to 0.26 of the plate's height instead of 0.26 to 0.32, its row narrowed in proportion so
-    that the characters keep their shape, and the bottom line taller below it."""
+    that the characters keep their shape, and the bottom line taller below it.
+
+    From version 11 ``tight_hat`` is the chance that a plate whose syllable is drawn from strokes
+    draws ㅎ as the plate typeface prints it (``jamo.tighten_hat``): a short tick on a bar lying
+    on the ring, which a small crop blurs into a ring with a heavy top and a faint dot."""
 
     hangul: tuple[Font, ...]
     digits: tuple[Font, ...] = ()
@@ -122,6 +126,7 @@ class Typefaces:
     wide_gaps: float = 0.0
     short_small_chars: float = 0.0
     small_top: float = 0.0
+    tight_hat: float = 0.0
 
 
 # kind -> (probability, layout)
@@ -152,6 +157,7 @@ ADDED_IN: dict[int, dict[str, float]] = {
     8: {"wide_gaps": 0.5},
     9: {"short_small_chars": 0.5},
     10: {"small_top": 0.5},
+    11: {"tight_hat": 0.5},
 }
 
 #: Bumped whenever the same seed would render different bytes; part of the cached data's name.
@@ -429,6 +435,9 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
     syllables = None
     if fonts.stroke_syllables and rng.random() < fonts.stroke_syllables:
         syllables = jamo.random_style(rng)
+        # Version 10 and older draw no number here, so their plates keep their bytes.
+        if fonts.tight_hat and rng.random() < fonts.tight_hat:
+            syllables = jamo.tighten_hat(rng, syllables)
     gaps = NARROW_GAPS
     if fonts.wide_gaps and rng.random() < fonts.wide_gaps:
         gaps = WIDE_GAPS

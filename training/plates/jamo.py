@@ -10,10 +10,16 @@ composed as Hangul composes them: ㅏ ㅓ ㅐ beside the consonant, ㅗ ㅜ unde
 style. The skeletons were written from the general structure of Hangul letters, not traced from
 any plate or photo. Only initial consonant + vowel syllables are drawn: those are every syllable
 a plate's serial uses; region names (서울, 경기…) keep their fonts.
+
+From generator version 11 a style may draw ㅎ as the plate typeface prints it (``tighten_hat``):
+a short upright tick on a bar no wider than the ring, the bar lying on the ring or a hair above
+it. On a crop a few pixels high the bar then merges with the ring's top, and only the faint tick
+tells 호 from 오, as on real crops.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 
@@ -53,6 +59,10 @@ class SyllableStyle:
     hat_upright: bool  # ㅎ's hat a short upright tick (else a short flat dash)
     hat: float  # the hat's share of ㅎ's height
     curved_legs: bool  # the legs of ㅅ and ㅈ curve
+    #: ㅎ as the plate typeface prints it (version 11): the gap between its bar and its ring and
+    #: the ring's (and bar's) half width, shares of the letter's height and width; None draws
+    #: version 6's ㅎ, whose bar spans the letter well above a narrower ring.
+    hat_on_ring: tuple[float, float] | None = None
 
     def glyph(self, syllable: str) -> np.ndarray:
         return _draw(self, syllable)
@@ -70,6 +80,19 @@ def random_style(rng: np.random.Generator) -> SyllableStyle:
         hat_upright=bool(rng.random() < 0.5),
         hat=float(rng.uniform(0.1, 0.22)),
         curved_legs=bool(rng.random() < 0.5),
+    )
+
+
+def tighten_hat(rng: np.random.Generator, style: SyllableStyle) -> SyllableStyle:
+    """``style`` with ㅎ drawn as the plate typeface prints it: a short upright tick (0.06 to
+    0.14 of the letter's height) just over a bar as wide as the ring, which lies on the bar or
+    at most 0.05 of the height below it."""
+    half = float(rng.uniform(0.4, 0.5))
+    return dataclasses.replace(
+        style,
+        hat_upright=True,
+        hat=float(rng.uniform(0.06, 0.14)),
+        hat_on_ring=(float(rng.uniform(0.0, 0.05)), half),
     )
 
 
@@ -115,6 +138,17 @@ def consonant(  # noqa: PLR0911 (one return per letter)
         return strokes
     if letter == "ㅇ":
         return [arc(xm, ym, w / 2, h / 2, 0, 360, style.roundness, 80)]
+    if letter == "ㅎ" and style.hat_on_ring is not None:
+        gap, half = style.hat_on_ring
+        hat = style.hat * h
+        bar = y0 + hat + 0.02 * h
+        ring_top = bar + gap * h
+        ring = arc(xm, (ring_top + y1) / 2, half * w, (y1 - ring_top) / 2, 0, 360, style.roundness)
+        return [
+            line((xm, y0), (xm, y0 + hat)),
+            line((xm - half * w, bar), (xm + half * w, bar)),
+            ring,
+        ]
     if letter == "ㅎ":
         hat = style.hat * h
         bar = y0 + hat + 0.06 * h
