@@ -12,7 +12,7 @@ any plate or photo. Only initial consonant + vowel syllables are drawn: those ar
 a plate's serial uses; region names (서울, 경기…) keep their fonts.
 
 From generator version 11 a style may draw ㅎ as the plate typeface prints it (``tighten_hat``):
-a short upright tick on a bar no wider than the ring, the bar lying on the ring or a hair above
+a short upright tick on a bar as wide as the ring, the bar lying on the ring or a hair above
 it. On a crop a few pixels high the bar then merges with the ring's top, and only the faint tick
 tells 호 from 오, as on real crops.
 """
