@@ -545,3 +545,60 @@ def test_small_top_lines_are_smaller_and_narrower_with_a_taller_bottom_line(kind
         # The row narrows with the line's height, so the characters keep their shape.
         assert top_w < usual_w, seed
         assert bottom_h > usual_bottom, seed
+
+
+@pytest.mark.usefixtures("every_face")
+def test_version_12_adds_crops_cut_into_the_plate_and_nothing_else() -> None:
+    v11, v12 = assert_adds_only(11, 12, cut_top=0.3)
+    assert crops_of(v12, 12) != crops_of(v11, 12)
+    cuts: list[bool] = []
+    original = generate.view
+
+    def recording(
+        rng: np.random.Generator, plate: np.ndarray, height: float | None = None, cut: bool = False
+    ) -> np.ndarray:
+        cuts.append(cut)
+        return original(rng, plate, height, cut)
+
+    rng = np.random.default_rng(12)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(generate, "view", recording)
+        for _ in range(150):
+            generate.sample(rng, v12)
+        for _ in range(10):
+            generate.track(rng, v12, 5)
+    assert len(cuts) == 200
+    assert 35 <= sum(cuts) <= 85
+
+
+def _top_visible_row(rng: np.random.Generator, cut: bool) -> float:
+    """The highest row of a plate's middle a crop of it shows, as a share of the plate's height:
+    the plate codes each row's height in its red channel and each column's place in its blue one
+    and is green all over, on a black background, seen without degradation."""
+    h, w = 170, 335
+    plate = np.zeros((h, w, 3), np.uint8)
+    plate[..., 0] = np.linspace(0, 255, h, dtype=np.float32)[:, None].round().astype(np.uint8)
+    plate[..., 1] = 255
+    plate[..., 2] = np.linspace(0, 255, w, dtype=np.float32)[None, :].round().astype(np.uint8)
+    crop = generate.view(rng, plate, 120.0, cut)
+    # BGR: green is in the middle; mixed edge pixels are left out.
+    middle = (crop[..., 1] > 250) & (np.abs(crop[..., 0].astype(int) - 128) < 8)
+    return float(crop[..., 2][middle].min()) / 255
+
+
+def test_a_cut_crop_starts_inside_the_plate_and_keeps_most_of_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(generate, "_degrade", lambda rng, img: img)
+    monkeypatch.setattr(generate, "_background", lambda rng, w, h: np.zeros((h, w, 3), np.uint8))
+    rng = np.random.default_rng(3)
+    usual = [_top_visible_row(rng, False) for _ in range(40)]
+    cut = [_top_visible_row(rng, True) for _ in range(40)]
+    # An ordinary crop shows the top of the plate's middle in most crops; a cut one never does,
+    # and never loses more than a quarter of the plate there. (A pixel's rounding and the
+    # perspective can bring the cut a little closer to the top than the 0.04 drawn.)
+    assert np.median(usual) < 0.01
+    assert min(cut) > 0.0
+    assert np.quantile(cut, 0.1) > 0.03
+    assert np.median(cut) > 0.06
+    assert max(cut) < 0.25

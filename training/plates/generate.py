@@ -111,7 +111,12 @@ class Typefaces:
 
     From version 11 ``tight_hat`` is the chance that a plate whose syllable is drawn from strokes
     draws ㅎ as the plate typeface prints it (``jamo.tighten_hat``): a short tick on a bar lying
-    on the ring, which a small crop blurs into a ring with a heavy top and a faint dot."""
+    on the ring, which a small crop blurs into a ring with a heavy top and a faint dot.
+
+    From version 12 ``cut_top`` is the chance that a crop is cut into the plate as a finder's
+    tight or misplaced box cuts it (``view``): its top edge 0.04 to 0.2 of the plate's height
+    below the plate's top, through the top of a one-line plate's characters or up to half of a
+    two-line plate's top line."""
 
     hangul: tuple[Font, ...]
     digits: tuple[Font, ...] = ()
@@ -127,6 +132,7 @@ class Typefaces:
     short_small_chars: float = 0.0
     small_top: float = 0.0
     tight_hat: float = 0.0
+    cut_top: float = 0.0
 
 
 # kind -> (probability, layout)
@@ -158,6 +164,7 @@ ADDED_IN: dict[int, dict[str, float]] = {
     9: {"short_small_chars": 0.5},
     10: {"small_top": 0.5},
     11: {"tight_hat": 0.5},
+    12: {"cut_top": 0.3},
 }
 
 #: Bumped whenever the same seed would render different bytes; part of the cached data's name.
@@ -767,10 +774,17 @@ def pick_kind(rng: np.random.Generator, kinds: tuple[str, ...] | None = None) ->
     return names[int(rng.choice(len(names), p=probs / probs.sum()))]
 
 
-def view(rng: np.random.Generator, plate: np.ndarray, height: float | None = None) -> np.ndarray:
+def view(
+    rng: np.random.Generator, plate: np.ndarray, height: float | None = None, cut: bool = False
+) -> np.ndarray:
     """One degraded crop of a rendered ``plate`` (RGB), as a detector would hand it over: a
     perspective, a loose or tight crop, the camera's resolution (final height ``height``, or
-    drawn between 16 and 120 pixels, mostly small) and its degradation."""
+    drawn between 16 and 120 pixels, mostly small) and its degradation.
+
+    A ``cut`` crop (version 12) cuts into the plate: its top edge runs 0.04 to 0.2 of the
+    plate's height below the middle of the plate's top edge, where other crops' top edges lie
+    between 0.2 of the height above the plate's highest corner and 0.05 below it. Without it no
+    random number is drawn for this."""
     ph, pw = plate.shape[:2]
     plate_bgr = cv2.cvtColor(plate, cv2.COLOR_RGB2BGR)
     pad = max(pw, ph) // 4
@@ -786,6 +800,10 @@ def view(rng: np.random.Generator, plate: np.ndarray, height: float | None = Non
     bw, bh = x1 - x0, y1 - y0
     mx = rng.uniform(-0.03, 0.1, 2) * bw
     my = rng.uniform(-0.05, 0.2, 2) * bh
+    if cut:
+        # Measured down the plate's middle, so that a tilted plate is cut as deep as a level one.
+        top = (quad[0, 1] + quad[1, 1]) / 2
+        my[0] = y0 - top - rng.uniform(0.04, 0.2) * ((quad[2, 1] + quad[3, 1]) / 2 - top)
     cx0, cx1 = int(max(0, x0 - mx[0])), int(min(scene.shape[1], x1 + mx[1]))
     cy0, cy1 = int(max(0, y0 - my[0])), int(min(scene.shape[0], y1 + my[1]))
     crop = scene[cy0:cy1, cx0:cx1]
@@ -832,6 +850,12 @@ def _mounted(rng: np.random.Generator, plate: np.ndarray, fonts: Typefaces) -> n
     return plate
 
 
+def _cut(rng: np.random.Generator, fonts: Typefaces) -> bool:
+    """Whether the next crop cuts into its plate, with ``fonts.cut_top``'s chance (version 12;
+    older versions draw no random number here)."""
+    return bool(fonts.cut_top) and rng.random() < fonts.cut_top
+
+
 def sample(
     rng: np.random.Generator,
     fonts: Typefaces,
@@ -843,7 +867,7 @@ def sample(
     kind = pick_kind(rng, kinds) if kind is None else kind
     plate, text = render_plate(rng, kind, fonts)
     plate = _mounted(rng, plate, fonts)
-    return Sample(view(rng, plate), text, kind, KINDS[kind][1])
+    return Sample(view(rng, plate, cut=_cut(rng, fonts)), text, kind, KINDS[kind][1])
 
 
 def track(
@@ -858,7 +882,10 @@ def track(
     plate = _mounted(rng, plate, fonts)
     far, near = rng.uniform(16.0, 40.0), rng.uniform(50.0, 110.0)
     heights = np.linspace(far, near, frames) if frames > 1 else [near]
-    return [Sample(view(rng, plate, float(h)), text, kind, KINDS[kind][1]) for h in heights]
+    return [
+        Sample(view(rng, plate, float(h), _cut(rng, fonts)), text, kind, KINDS[kind][1])
+        for h in heights
+    ]
 
 
 def scene(
