@@ -115,8 +115,9 @@ class Typefaces:
 
     From version 12 ``cut_top`` is the chance that a crop is cut into the plate as a finder's
     tight or misplaced box cuts it (``view``): its top edge 0.04 to 0.2 of the plate's height
-    below the plate's top, through the top of a one-line plate's characters or up to half of a
-    two-line plate's top line."""
+    below the middle of the plate's top edge, through the top of a one-line plate's characters or
+    up to half of a two-line plate's top line. A plate in its holder frame is measured with the
+    frame, so the cut reaches less far into the plate itself."""
 
     hangul: tuple[Font, ...]
     digits: tuple[Font, ...] = ()
@@ -783,8 +784,8 @@ def view(
 
     A ``cut`` crop (version 12) cuts into the plate: its top edge runs 0.04 to 0.2 of the
     plate's height below the middle of the plate's top edge, where other crops' top edges lie
-    between 0.2 of the height above the plate's highest corner and 0.05 below it. Without it no
-    random number is drawn for this."""
+    between 0.2 of the plate's bounding box's height above its highest corner and 0.05 below it.
+    Without it no random number is drawn for this."""
     ph, pw = plate.shape[:2]
     plate_bgr = cv2.cvtColor(plate, cv2.COLOR_RGB2BGR)
     pad = max(pw, ph) // 4
