@@ -10,6 +10,9 @@ from training.plates.dataset import render_chunk
 
 from qrpark.plates.domain import is_valid_korean
 
+#: A character's (left, top, width, height) on the plate.
+Box = tuple[float, float, float, float]
+
 
 def test_same_seed_gives_the_same_samples(fonts: generate.Typefaces) -> None:
     a = [generate.sample(np.random.default_rng(7), fonts) for _ in range(1)]
@@ -235,15 +238,12 @@ def styles_drawn(module: Any, faces: generate.Typefaces, plates: int = 200) -> i
     return drawn
 
 
-def _drawn(
+def _drawn_boxes(
     kind: str, faces: generate.Typefaces, seed: int
-) -> tuple[str, list[tuple[str, float]], int]:
-    """(text, [(character, top row)] in drawing order, plate height) of one rendered plate.
-
-    A two-line plate's top line starts in its top tenth and its bottom line below 0.36 of its
-    height, so a row under 0.3 of the height is the top line's.
-    """
-    drawn: list[tuple[str, float]] = []
+) -> tuple[str, list[tuple[str, Box]], np.ndarray]:
+    """(text, [(character, its (left, top, width, height) box)] in drawing order, the plate) of
+    one rendered plate."""
+    drawn: list[tuple[str, Box]] = []
     pending: list[str] = []
     glyph, put = generate.Face.glyph, generate.Canvas.put
 
@@ -253,16 +253,28 @@ def _drawn(
 
     def recording_put(self: generate.Canvas, mask: np.ndarray, *box: Any) -> None:
         if mask is generate.BAR:  # a "1" drawn as a bar takes no glyph
-            drawn.append(("1", box[1]))
+            drawn.append(("1", tuple(box[:4])))
         elif pending:
-            drawn.append((pending.pop(), box[1]))
+            drawn.append((pending.pop(), tuple(box[:4])))
         put(self, mask, *box)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(generate.Face, "glyph", recording_glyph)
         mp.setattr(generate.Canvas, "put", recording_put)
         plate, text = generate.render_plate(np.random.default_rng(seed), kind, faces)
-    return text, drawn, plate.shape[0]
+    return text, drawn, plate
+
+
+def _drawn(
+    kind: str, faces: generate.Typefaces, seed: int
+) -> tuple[str, list[tuple[str, float]], int]:
+    """(text, [(character, top row)] in drawing order, plate height) of one rendered plate.
+
+    A two-line plate's top line starts in its top tenth and its bottom line below 0.36 of its
+    height, so a row under 0.3 of the height is the top line's.
+    """
+    text, drawn, plate = _drawn_boxes(kind, faces, seed)
+    return text, [(c, box[1]) for c, box in drawn], plate.shape[0]
 
 
 @pytest.mark.usefixtures("every_face")
@@ -405,9 +417,6 @@ def redraws(kind: str, old: generate.Typefaces, new: generate.Typefaces) -> bool
 def test_version_9_adds_small_short_plate_characters_and_nothing_else() -> None:
     v8, v9 = assert_adds_only(8, 9, short_small_chars=0.5)
     assert redraws("white_short", v8, v9)
-
-
-Box = tuple[float, float, float, float]
 
 
 def _character_boxes(
@@ -602,3 +611,48 @@ def test_a_cut_crop_starts_inside_the_plate_and_keeps_most_of_it(
     assert np.quantile(cut, 0.1) > 0.03
     assert np.median(cut) > 0.06
     assert max(cut) < 0.25
+
+
+@pytest.mark.usefixtures("every_face")
+def test_version_13_adds_construction_machinery_plates_for_hire_and_nothing_else() -> None:
+    v12, v13 = assert_adds_only(12, 13, machinery_mark=0.6)
+    assert redraws("orange2", v12, v13)
+    for kind in generate.KINDS:
+        if kind != "orange2":
+            assert not redraws(kind, v12, v13), kind
+
+
+def _bright(plate: np.ndarray) -> np.ndarray:
+    """Where ``plate`` (RGB) is whitish: the ink of a plate for hire, or half of it where a thin
+    line is smoothed over two rows; never the orange (its blue stays under 60) or black ink."""
+    return np.asarray(plate.min(axis=2) > 100)
+
+
+@pytest.mark.usefixtures("every_face")
+def test_a_plate_for_hire_is_white_on_orange_framed_and_marked_left_of_its_region() -> None:
+    machinery = dataclasses.replace(generate.typefaces(13), machinery_top=1.0, bolt_heads=0.0)
+    for_hire = dataclasses.replace(machinery, machinery_mark=1.0)
+    private = dataclasses.replace(machinery, machinery_mark=0.0)
+    marked = 0
+    for seed in range(10):
+        text, drawn, plate = _drawn_boxes("orange2", for_hire, seed)
+        chars = [c for c, _ in drawn]
+        if len(chars) == len(text) + 1:
+            # The mark is drawn right after the region, left of it and as high as the top line.
+            assert chars.pop(2) == "영"
+            (_, region), (_, mark) = drawn[0], drawn[2]
+            assert mark[0] + mark[2] < region[0], seed
+            assert mark[1] < region[1] + region[3], seed
+            assert region[1] < mark[1] + mark[3], seed
+            marked += 1
+        assert "".join(chars) == text
+        bright = _bright(plate)
+        # White characters; and a white line across the top, above the region.
+        assert bright.mean() > 0.05, seed
+        above = bright[: round(min(box[1] for _, box in drawn[:2]))]
+        assert above.mean(axis=1).max() > 0.8, seed
+        # A plate not for hire keeps black characters and no frame.
+        _, _, plain = _drawn_boxes("orange2", private, seed)
+        assert _bright(plain).mean() < 0.01, seed
+    # Seven plates in ten draw the mark, where the frame leaves room for it.
+    assert marked >= 4

@@ -117,7 +117,13 @@ class Typefaces:
     tight or misplaced box cuts it (``view``): its top edge 0.04 to 0.2 of the plate's height
     below the middle of the plate's top edge, through the top of a one-line plate's characters or
     up to half of a two-line plate's top line. A plate in its holder frame is measured with the
-    frame, so the cut reaches less far into the plate itself."""
+    frame, so the cut reaches less far into the plate itself.
+
+    From version 13 ``machinery_mark`` is the chance that a construction-machinery plate (see
+    ``machinery_top``) is painted as one for hire: white characters on the orange, where every
+    other orange plate keeps black ones, a white line framing the plate just inside its rim
+    (``_hire_frame``) and, on most, the circled 영 left of the region (``_hire_mark``). The frame
+    and the mark are not read: the plate's text stays the same."""
 
     hangul: tuple[Font, ...]
     digits: tuple[Font, ...] = ()
@@ -134,6 +140,7 @@ class Typefaces:
     small_top: float = 0.0
     tight_hat: float = 0.0
     cut_top: float = 0.0
+    machinery_mark: float = 0.0
 
 
 # kind -> (probability, layout)
@@ -166,6 +173,7 @@ ADDED_IN: dict[int, dict[str, float]] = {
     10: {"small_top": 0.5},
     11: {"tight_hat": 0.5},
     12: {"cut_top": 0.3},
+    13: {"machinery_mark": 0.6},
 }
 
 #: Bumped whenever the same seed would render different bytes; part of the cached data's name.
@@ -455,6 +463,8 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
     # For the bolts: a two-line plate's top line (left, right, centre row, height), or a one-line
     # plate's side margins (left, right).
     top_line: tuple[float, float, float, float] | None = None
+    # A construction-machinery plate for hire (version 13).
+    for_hire = False
     margins = (0.0, 0.0)
     # A short plate's top margin when its bolts go there (version 7).
     above: float | None = None
@@ -534,8 +544,14 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
             tw = w * rng.uniform(0.35, 0.6)
             tx = (w - tw) / 2 + w * rng.uniform(-0.04, 0.04)
             cw = top_h * rng.uniform(0.8, 1.1)
+            # Version 13: a plate for hire is orange with white characters and marks.
+            for_hire = bool(fonts.machinery_mark) and rng.random() < fonts.machinery_mark
+            if for_hire:
+                ink = _jitter(rng, (240, 240, 235), 15)
             for ch, gx in zip(region or "", (tx, tx + tw - cw), strict=True):
                 c.put(font.for_region().glyph(ch), gx, top_y, cw, top_h, ink)
+            if for_hire:
+                _hire_mark(c, font, rng, tx, top_y, top_h, ink)
         elif syllable_on_top:
             # 2004-2006 green plate: "12가" on top, the four serial digits below.
             tw = w * 0.45 * rng.uniform(0.9, 1.1) * narrow
@@ -587,6 +603,8 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
     # Embossed border and bolts.
     bc = tuple(float(v) * rng.uniform(0.4, 0.8) for v in bg)
     cv2.rectangle(img, (1, 1), (c.w - 2, c.h - 2), bc, max(1, int(rng.integers(1, 4))))
+    if for_hire:
+        _hire_frame(img, rng, ink)
     if fonts.bolt_heads > 0:
         if rng.random() < fonts.bolt_heads:
             _bolts(img, rng, bg, ink, top_line, margins, above)
@@ -598,6 +616,53 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
         for bx in (0.02, 0.98):
             cv2.circle(img, (round(c.w * bx), round(c.h * 0.5)), 2, bc, -1)
     return np.clip(img, 0, 255).astype(np.uint8), text
+
+
+#: Where a plate for hire paints its frame: this share of the plate's height in from each edge,
+#: over the inner edge of the rim (which reaches up to 0.035 of it in). The characters start 0.05
+#: to 0.1 of it in, so the line touches a row of them on a few plates, as it does on worn ones.
+HIRE_FRAME_INSET = (0.035, 0.045)
+
+
+def _hire_mark(
+    c: Canvas,
+    font: Face,
+    rng: np.random.Generator,
+    left: float,
+    top_y: float,
+    top_h: float,
+    ink: RGB,
+) -> None:
+    """With chance 0.7, the circled 영 (for hire) of a construction-machinery plate for hire
+    (generator version 13): as tall as the top line, left of the region that starts at ``left``,
+    where the plate's frame (``_hire_frame``) leaves room for it."""
+    if rng.random() >= 0.7:
+        return
+    d = top_h * rng.uniform(0.85, 1.05)
+    cx = left - c.w * rng.uniform(0.02, 0.05) - d / 2
+    cy = top_y + top_h * (0.5 + rng.uniform(-0.08, 0.08))
+    ring = max(1, round(d * rng.uniform(0.06, 0.1)))
+    if cx - d / 2 < c.h * HIRE_FRAME_INSET[1] + 2:
+        return
+    # An outline is centred on its radius: drawn half its width inside, so the ring stays
+    # within d / 2 of its centre.
+    radius = round((d - ring) / 2 * 16)
+    cv2.circle(c.img, (round(cx * 16), round(cy * 16)), radius, ink, ring, cv2.LINE_AA, 4)
+    g = d * rng.uniform(0.5, 0.62)
+    c.put(font.for_region().glyph("영"), cx - g / 2, cy - g / 2, g, g, ink)
+
+
+def _hire_frame(img: np.ndarray, rng: np.random.Generator, ink: RGB) -> None:
+    """The line in the characters' colour that frames a construction-machinery plate for hire
+    just inside its rim (generator version 13), 1 or 2 pixels wide."""
+    h, w = img.shape[:2]
+    inset = h * rng.uniform(*HIRE_FRAME_INSET)
+    thick = int(rng.integers(1, 3))
+    corners = (
+        (round(inset * 16), round(inset * 16)),
+        (round((w - 1 - inset) * 16), round((h - 1 - inset) * 16)),
+    )
+    cv2.rectangle(img, *corners, ink, thick, cv2.LINE_AA, 4)
 
 
 def _bolts(
