@@ -424,19 +424,9 @@ def _character_boxes(
 ) -> tuple[list[Box], tuple[int, int]]:
     """The (left, top, width, height) box of every character one plate of ``kind`` draws, and
     the plate's (height, width)."""
-    boxes: list[Box] = []
-    put = generate.Canvas.put
-
-    def recording_put(self: generate.Canvas, mask: np.ndarray, *box: float) -> None:
-        x, y, cw, gh = box[:4]
-        boxes.append((x, y, cw, gh))
-        put(self, mask, *box)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(generate.Canvas, "put", recording_put)
-        plate, _ = generate.render_plate(np.random.default_rng(seed), kind, faces)
+    _, drawn, plate = _drawn_boxes(kind, faces, seed)
     h, w = plate.shape[:2]
-    return boxes, (h, w)
+    return [box for _, box in drawn], (h, w)
 
 
 def _character_rows(faces: generate.Typefaces, seed: int) -> tuple[float, float, float]:
