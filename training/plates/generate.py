@@ -268,6 +268,12 @@ class Face:
         return glyph(self.digits[0], self.digits[1], char)
 
 
+def _happens(rng: np.random.Generator, chance: float) -> bool:
+    """Whether one of the faces' options happens, with its ``chance``. No number is drawn for an
+    option of chance 0, so a version older than the option keeps its bytes."""
+    return chance > 0 and bool(rng.random() < chance)
+
+
 def _jitter(rng: np.random.Generator, colour: RGB, amount: int) -> RGB:
     c = np.clip(np.array(colour) + rng.integers(-amount, amount + 1, 3), 0, 255)
     return (int(c[0]), int(c[1]), int(c[2]))
@@ -446,16 +452,16 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
             digits = fonts.digits[int(rng.integers(len(fonts.digits)))]
         if rng.random() < fonts.bent:
             warp = (rng, float(rng.uniform(0.01, 0.05)))
-    if fonts.stroke_digits and rng.random() < fonts.stroke_digits:
+    if _happens(rng, fonts.stroke_digits):
         digits = strokes.random_style(rng)
     syllables = None
-    if fonts.stroke_syllables and rng.random() < fonts.stroke_syllables:
+    if _happens(rng, fonts.stroke_syllables):
         syllables = jamo.random_style(rng)
         # Version 10 and older draw no number here, so their plates keep their bytes.
-        if fonts.tight_hat and rng.random() < fonts.tight_hat:
+        if _happens(rng, fonts.tight_hat):
             syllables = jamo.tighten_hat(rng, syllables)
     gaps = NARROW_GAPS
-    if fonts.wide_gaps and rng.random() < fonts.wide_gaps:
+    if _happens(rng, fonts.wide_gaps):
         gaps = WIDE_GAPS
     font = Face(hangul, digits, syllables)
     scale = 0.6
@@ -471,10 +477,10 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
     if kind == "white_short":
         w, h = round(335 * scale), round(155 * scale)
         c = Canvas(w, h, bg, stroke, bar_one, warp, gaps)
-        if fonts.short_top_bolts and rng.random() < fonts.short_top_bolts:
+        if _happens(rng, fonts.short_top_bolts):
             # Bolted to a square holder through its top margin: the characters sit low.
             above = h * rng.uniform(0.2, 0.32)
-            if fonts.short_small_chars and rng.random() < fonts.short_small_chars:
+            if _happens(rng, fonts.short_small_chars):
                 # Older short plates: smaller characters, set low with a margin under them.
                 ch_h = h * rng.uniform(0.46, 0.6)
                 y = above + (h - above - ch_h) * rng.uniform(0.25, 0.6)
@@ -527,7 +533,7 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
         w, h = round(335 * scale), round(170 * scale)
         c = Canvas(w, h, bg, stroke, bar_one, warp, gaps)
         # Older two-line plates print the top line small (version 10); its row narrows with it.
-        small_top = bool(fonts.small_top) and rng.random() < fonts.small_top
+        small_top = _happens(rng, fonts.small_top)
         top_h = h * (rng.uniform(0.18, 0.26) if small_top else rng.uniform(0.26, 0.32))
         narrow = top_h / (h * TOP_LINE_HEIGHT) if small_top else 1.0
         top_y = h * rng.uniform(0.06, 0.1)
@@ -535,9 +541,7 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
         tw = w * (0.62 if region else 0.3) * rng.uniform(0.9, 1.1) * narrow
         tx = (w - tw) / 2
         syllable_on_top = kind == "green2" and rng.random() < 0.5
-        machinery = (
-            kind == "orange2" and fonts.machinery_top > 0 and rng.random() < fonts.machinery_top
-        )
+        machinery = kind == "orange2" and _happens(rng, fonts.machinery_top)
         if machinery:
             # Construction machinery: the region's two syllables far apart on top, the class
             # digits moved down before a small syllable.
@@ -545,7 +549,7 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
             tx = (w - tw) / 2 + w * rng.uniform(-0.04, 0.04)
             cw = top_h * rng.uniform(0.8, 1.1)
             # Version 13: a plate for hire is orange with white characters and marks.
-            for_hire = bool(fonts.machinery_mark) and rng.random() < fonts.machinery_mark
+            for_hire = _happens(rng, fonts.machinery_mark)
             if for_hire:
                 ink = _jitter(rng, (240, 240, 235), 15)
             for ch, gx in zip(region or "", (tx, tx + tw - cw), strict=True):
@@ -911,7 +915,7 @@ def holder(rng: np.random.Generator, plate: np.ndarray) -> np.ndarray:
 def _mounted(rng: np.random.Generator, plate: np.ndarray, fonts: Typefaces) -> np.ndarray:
     """``plate`` as a crop shows it on the car: in its holder frame with ``fonts.holder_frame``'s
     chance (version 7; older versions draw no random number here)."""
-    if fonts.holder_frame and rng.random() < fonts.holder_frame:
+    if _happens(rng, fonts.holder_frame):
         return holder(rng, plate)
     return plate
 
@@ -919,7 +923,7 @@ def _mounted(rng: np.random.Generator, plate: np.ndarray, fonts: Typefaces) -> n
 def _cut(rng: np.random.Generator, fonts: Typefaces) -> bool:
     """Whether the next crop cuts into its plate, with ``fonts.cut_top``'s chance (version 12;
     older versions draw no random number here)."""
-    return bool(fonts.cut_top) and rng.random() < fonts.cut_top
+    return _happens(rng, fonts.cut_top)
 
 
 def sample(
