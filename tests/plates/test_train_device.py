@@ -96,7 +96,8 @@ def test_the_font_bundle_names_every_face_and_unpacks_where_the_generator_looks(
     from training.plates import fonts_bundle, generate
 
     faces = fonts_bundle.bundled_faces()
-    for faces_of in (generate.typefaces(6), generate.typefaces(held_out=True)):
+    every = [generate.typefaces(v) for v in generate.GENERATOR_VERSIONS]
+    for faces_of in (*every, generate.typefaces(held_out=True)):
         assert {Path(p) for p, _ in (*faces_of.hangul, *faces_of.digits)} <= set(faces)
     small = [f for f in faces if f.stat().st_size < 200_000][:2]
     assert small, "the Liberation faces are small enough to pack in a test"
@@ -111,10 +112,12 @@ def test_the_font_bundle_names_every_face_and_unpacks_where_the_generator_looks(
 
 
 _STUB_PYTHON = """#!/usr/bin/env bash
-# Stands in for the device's python3: unpacking succeeds, training prints and exits as told.
+# Stands in for the device's python3: unpacking succeeds, training saves weights under its run
+# name, prints and exits as told.
 if [ "$1" = "-c" ]; then exit 0; fi
+while [ "$#" -gt 0 ] && [ "$1" != "--run-name" ]; do shift; done
 mkdir -p training/runs/plates
-echo weights > training/runs/plates/model-stage18.pt
+echo weights > "training/runs/plates/model-$2.pt"
 for i in $(seq 1 3000); do echo "step $i"; done
 echo "training's last line"
 exit "$STUB_EXIT"
@@ -158,4 +161,4 @@ def test_the_device_script_returns_trainings_status_and_its_whole_log(
     assert "training's last line" in log
     assert log[-1].startswith(f"plates.sh: exit {code} after ")
     assert len(log) == 3002
-    assert (out / "model-stage18.pt").read_text() == "weights\n"
+    assert (out / "model-device.pt").read_text() == "weights\n"
