@@ -30,7 +30,6 @@ start=$(date +%s)
 budget=${PLATES_DEVICE_SECONDS:-540}
 device=${PLATES_DEVICE:-cuda}
 init=${PLATES_INIT:-training/plates/candidates/stage36.onnx}
-extra=${PLATES_KIND_EXTRA:-}
 run=device  # names the PyTorch files training writes and this script brings back
 
 # The whole run goes through one pipe into tee, and the script waits for tee before it exits,
@@ -45,7 +44,8 @@ main() {
         --seed 20261240 --generator-version 13 --train-size "${PLATES_TRAIN_SIZE:-16000}" \
         --replay-version 8 --replay-size "${PLATES_REPLAY_SIZE:-16000}" \
         --two-line-extra "${PLATES_TWO_LINE:-12000}" \
-        --kind-extra "orange2=${extra:-6000}" --kind-extra "rental=${extra:-4000}" \
+        --kind-extra "orange2=${PLATES_KIND_EXTRA:-6000}" \
+        --kind-extra "rental=${PLATES_KIND_EXTRA:-4000}" \
         --stream-every auto --calibration-size "${PLATES_CALIBRATION:-12000}" \
         --batch 256 --lr 6e-4 --run-name "$run" --init "$init" \
         --out "$OUT/kr_plate_crnn.onnx" \
