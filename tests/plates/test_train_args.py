@@ -1,5 +1,5 @@
-"""The training command's ``--kind-extra``: how it is written and the split each kind's crops are
-drawn from."""
+"""The training command's ``--kind-extra`` and ``--replay-also``: how they are written and the
+split each set's crops are drawn from."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ pytest.importorskip("torch", reason="needs the train extra (make train-plates)")
 from training.plates import generate
 from training.plates.dataset import STREAM_SPLIT
 from training.plates.train import (
+    REPLAY_ALSO_SPLIT,
     TWO_LINE_SPLIT,
     kind_extra_arg,
     kind_extra_split,
+    replay_also_arg,
 )
 
 
@@ -34,3 +36,20 @@ def test_each_kinds_extra_crops_come_from_a_split_no_other_set_draws() -> None:
     # Not training (0), validation (1), calibration (2), the checks (3, 4), the two-line extra
     # or the stream.
     assert not set(splits) & {0, 1, 2, 3, 4, TWO_LINE_SPLIT, STREAM_SPLIT}
+
+
+def test_a_replay_also_names_a_generator_version_still_rendered_and_a_count() -> None:
+    assert replay_also_arg("10=48000") == (10, 48000)
+
+
+@pytest.mark.parametrize("text", ["10", "1=100", "99=100", "ten=5", "10=0", "10=-3", "=5"])
+def test_a_replay_also_without_a_rendered_version_and_a_count_is_refused(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError):
+        replay_also_arg(text)
+
+
+def test_each_versions_replayed_crops_come_from_a_split_no_other_set_draws() -> None:
+    splits = [REPLAY_ALSO_SPLIT + version for version in generate.GENERATOR_VERSIONS]
+    kinds = {kind_extra_split(kind) for kind in generate.KINDS}
+    # Not the training crops (0) that --replay-version re-renders, nor any other set's split.
+    assert not set(splits) & ({0, 1, 2, 3, 4, TWO_LINE_SPLIT, STREAM_SPLIT} | kinds)

@@ -64,6 +64,10 @@ TWO_LINE_SPLIT = 5
 #: in ``generate.KINDS`` (6 is the stream's), so that two kinds' extras are drawn apart and none
 #: repeats a crop of another set.
 KIND_EXTRA_SPLIT = 7
+#: ``--replay-also`` crops of generator version V are drawn from split ``REPLAY_ALSO_SPLIT + V``,
+#: past every kind's extra split, so that they repeat no text of the training crops (split 0,
+#: which ``--replay-version`` re-renders with the older faces) or of another version's replay.
+REPLAY_ALSO_SPLIT = 100
 MODEL_DIR = ROOT / "src" / "qrpark" / "plates" / "models"
 
 
@@ -311,6 +315,15 @@ def kind_extra_arg(value: str) -> tuple[str, int]:
     return named_value(value, generate.KINDS, _count, "KIND=COUNT")
 
 
+def replay_also_arg(value: str) -> tuple[int, int]:
+    """``--replay-also``: ``VERSION=COUNT``, a generator version still rendered and at least one
+    crop."""
+    version, count = named_value(
+        value, map(str, generate.GENERATOR_VERSIONS), _count, "VERSION=COUNT"
+    )
+    return int(version), count
+
+
 def kind_extra_split(kind: str) -> int:
     """The split of the seed that ``--kind-extra`` crops of ``kind`` are drawn from."""
     return KIND_EXTRA_SPLIT + list(generate.KINDS).index(kind)
@@ -398,6 +411,16 @@ def main() -> None:
         "--replay-size", type=int, default=0, help="how many replayed crops (same seed, split 0)"
     )
     ap.add_argument(
+        "--replay-also",
+        type=replay_also_arg,
+        action="append",
+        default=[],
+        metavar="VERSION=COUNT",
+        help="add COUNT crops of this older generator version besides --replay-version's, drawn "
+        f"from split {REPLAY_ALSO_SPLIT} plus the version of the seed (texts of their own), so "
+        "that several older generators' faces stay in the mix; repeat for several versions",
+    )
+    ap.add_argument(
         "--two-line-extra",
         type=int,
         default=0,
@@ -439,6 +462,11 @@ def main() -> None:
     extra_kinds = [kind for kind, _ in args.kind_extra]
     if len(set(extra_kinds)) < len(extra_kinds):
         ap.error("--kind-extra: each kind at most once")
+    also_versions = [v for v, _ in args.replay_also]
+    if len(set(also_versions)) < len(also_versions):
+        ap.error("--replay-also: each version at most once")
+    if args.generator_version in also_versions:
+        ap.error(f"--replay-also: {args.generator_version} is the run's own generator version")
     if args.stream_every == "auto" and args.train_until is None:
         ap.error(
             "--stream-every auto needs --train-until (it paces the stream by the deadline's "
@@ -498,6 +526,15 @@ def main() -> None:
             args.replay_version,
         )
         train = merge_sets(train, replay)
+    replay_also_card = {}
+    for old, size in args.replay_also:
+        generate.typefaces(old, strict=True)
+        split = REPLAY_ALSO_SPLIT + old
+        replay = training_set(
+            RUNS / f"train-also-v{old}a{arranged}-{args.seed}-{size}.npz", split, size, old
+        )
+        train = merge_sets(train, replay)
+        replay_also_card[str(old)] = {"size": size, "split": split}
     two_line_card = None
     if args.two_line_extra > 0:
         extra = training_set(
@@ -646,6 +683,7 @@ def main() -> None:
         "train_size": args.train_size,
         "generator_version": version,
         "replay": replay_card,
+        "replay_also": replay_also_card or None,
         "two_line_extra": two_line_card,
         "kind_extra": kind_card or None,
         "stream": stream_card,
