@@ -12,11 +12,11 @@ pytest.importorskip("torch", reason="needs the train extra (make train-plates)")
 from training.plates import generate
 from training.plates.dataset import STREAM_SPLIT
 from training.plates.train import (
-    REPLAY_ALSO_SPLIT,
     TWO_LINE_SPLIT,
     kind_extra_arg,
     kind_extra_split,
     replay_also_arg,
+    replay_also_split,
 )
 
 
@@ -49,7 +49,8 @@ def test_a_replay_also_without_a_rendered_version_and_a_count_is_refused(text: s
 
 
 def test_each_versions_replayed_crops_come_from_a_split_no_other_set_draws() -> None:
-    splits = [REPLAY_ALSO_SPLIT + version for version in generate.GENERATOR_VERSIONS]
+    splits = [replay_also_split(version) for version in generate.GENERATOR_VERSIONS]
+    assert len(set(splits)) == len(splits)
     kinds = {kind_extra_split(kind) for kind in generate.KINDS}
     # Not the training crops (0) that --replay-version re-renders, nor any other set's split.
     assert not set(splits) & ({0, 1, 2, 3, 4, TWO_LINE_SPLIT, STREAM_SPLIT} | kinds)

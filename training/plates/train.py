@@ -324,6 +324,12 @@ def replay_also_arg(value: str) -> tuple[int, int]:
     return int(version), count
 
 
+def replay_also_split(version: int) -> int:
+    """The split of the seed that ``--replay-also`` crops of generator ``version`` are drawn
+    from."""
+    return REPLAY_ALSO_SPLIT + version
+
+
 def kind_extra_split(kind: str) -> int:
     """The split of the seed that ``--kind-extra`` crops of ``kind`` are drawn from."""
     return KIND_EXTRA_SPLIT + list(generate.KINDS).index(kind)
@@ -529,7 +535,7 @@ def main() -> None:
     replay_also_card = {}
     for old, size in args.replay_also:
         generate.typefaces(old, strict=True)
-        split = REPLAY_ALSO_SPLIT + old
+        split = replay_also_split(old)
         replay = training_set(
             RUNS / f"train-also-v{old}a{arranged}-{args.seed}-{size}.npz", split, size, old
         )
