@@ -646,3 +646,106 @@ def test_a_plate_for_hire_is_white_on_orange_framed_and_marked_left_of_its_regio
         assert _bright(plain).mean() < 0.01, seed
     # Seven plates in ten draw the mark, where the frame leaves room for it.
     assert marked >= 4
+
+
+@pytest.mark.usefixtures("every_face")
+def test_version_14_adds_painted_rims_and_line_badges_and_nothing_else() -> None:
+    v13, v14 = assert_adds_only(13, 14, painted_rim=0.5, ev_line_badge=0.6)
+    for kind in generate.KINDS:
+        assert redraws(kind, v13, dataclasses.replace(v14, ev_line_badge=0.0)), kind
+    badges_only = dataclasses.replace(v14, painted_rim=0.0)
+    assert redraws("ev", v13, badges_only)
+    for kind in generate.KINDS:
+        if kind != "ev":
+            assert not redraws(kind, v13, badges_only), kind
+
+
+def _large_rows(
+    kind: str, faces: generate.Typefaces, seed: int, colours: tuple[Any, Any]
+) -> tuple[list[tuple[float, float, float]], np.ndarray]:
+    """([(left, right, height)] of each row ``_row`` lays out, the plate) of one plate drawn in
+    the fixed ``colours`` (background, ink)."""
+    rows: list[tuple[float, float, float]] = []
+    row = generate._row
+
+    def recording_row(
+        canvas: Any, font: Any, chars: Any, x0: float, x1: float, *rest: Any, **named: Any
+    ) -> None:
+        rows.append((x0, x1, rest[1]))
+        row(canvas, font, chars, x0, x1, *rest, **named)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(generate, "_row", recording_row)
+        mp.setattr(generate, "_colours", lambda rng, kind: colours)
+        plate, _ = generate.render_plate(np.random.default_rng(seed), kind, faces)
+    return rows, plate
+
+
+@pytest.mark.usefixtures("every_face")
+@pytest.mark.parametrize("kind", ["green2", "green2_region", "white7", "white_short", "yellow1"])
+def test_a_painted_rim_takes_the_ink_and_the_large_characters_stand_beside_it(kind: str) -> None:
+    v14 = dataclasses.replace(generate.typefaces(14), bolt_heads=0.0, holder_frame=0.0)
+    painted = dataclasses.replace(v14, painted_rim=1.0)
+    plain = dataclasses.replace(v14, painted_rim=0.0)
+    bg, ink = (40, 120, 75), (240, 240, 235)
+    for seed in range(8):
+        edges = {}
+        for name, faces in (("painted", painted), ("plain", plain)):
+            rows, plate = _large_rows(kind, faces, seed, (bg, ink))
+            h, w = plate.shape[:2]
+            # The outermost ring of pixels: the rim.
+            edge = np.concatenate([plate[0], plate[-1], plate[:, 0], plate[:, -1]]).astype(float)
+            edges[name] = np.abs(edge - np.array(ink)).sum(axis=1)
+            x0, x1, _ = max(rows, key=lambda r: r[2])  # the row of large characters
+            # A one-line commercial plate stacks its region left of the row: there only the
+            # right end of the row stands by the rim.
+            ends = [w - x1] if kind == "yellow1" else [x0, w - x1]
+            if name == "painted":
+                # Inside the rim (at least one pixel, at most 0.05 of the height wide), then
+                # 0.005 to 0.03 of the width.
+                for end in ends:
+                    assert 1 + 0.005 * w <= end <= 0.05 * h + 1 + 0.03 * w, (kind, seed, end)
+            else:
+                assert min(ends) >= 0.03 * w, (kind, seed)
+        # The painted rim is the ink (jittered by at most 20 a channel); the plain one is not.
+        assert np.all(edges["painted"] <= 60), (kind, seed)
+        assert np.all(edges["plain"] > 100), (kind, seed)
+
+
+def test_an_ev_line_badge_is_two_outlines_one_over_the_other() -> None:
+    for seed in range(20):
+        img = np.zeros((66, 40, 3), np.float32)
+        generate._ev_line_badge(img, np.random.default_rng(seed), 5.0, 26.0, (30, 60, 140))
+        ink = img.sum(axis=2) > 0
+        xs = np.nonzero(ink.any(axis=0))[0]
+        # Within the badge's width, in both halves of the plate's height.
+        assert xs.min() >= 3, seed
+        assert xs.max() <= 33, seed
+        assert ink[:33].any(), seed
+        assert ink[33:].any(), seed
+        # Drawn in lines: across the middle of the lower mark, ink, bare plate, ink again.
+        lower = ink[33:]
+        rows = np.nonzero(lower.any(axis=1))[0]
+        middle = lower[(rows.min() + rows.max()) // 2].astype(int)
+        runs = int(middle[0]) + int(np.count_nonzero(np.diff(middle) == 1))
+        assert runs >= 2, seed
+
+
+@pytest.mark.usefixtures("every_face")
+def test_only_ev_plates_draw_the_line_badge() -> None:
+    faces = dataclasses.replace(generate.typefaces(14), ev_line_badge=1.0)
+    drawn: list[str] = []
+    original = generate._ev_line_badge
+
+    def counting(*args: Any) -> None:
+        drawn.append("badge")
+        original(*args)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(generate, "_ev_line_badge", counting)
+        for kind in generate.KINDS:
+            before = len(drawn)
+            for seed in range(10):
+                generate.render_plate(np.random.default_rng(seed), kind, faces)
+            # Seven EV plates in ten show a badge; every one of them is drawn in lines.
+            assert (len(drawn) - before >= 4) == (kind == "ev"), kind

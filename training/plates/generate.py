@@ -123,7 +123,16 @@ class Typefaces:
     ``machinery_top``) is painted as one for hire: white characters on the orange, where every
     other orange plate keeps black ones, a white line framing the plate just inside its rim
     (``_hire_frame``) and, on most, the circled 영 left of the region (``_hire_mark``). The frame
-    and the mark are not read: the plate's text stays the same."""
+    and the mark are not read: the plate's text stays the same.
+
+    From version 14 ``painted_rim`` is the chance that a plate's raised rim is painted in the
+    characters' colour, as on older embossed plates (a white rim on a green plate), 0.02 to 0.05
+    of the plate's height wide, where other plates show it a shade darker than the plate; and its
+    row of large characters then stands right up to the rim (``_rim_margins``), so that the rim
+    runs beside the first and last character. ``ev_line_badge`` is the chance that an EV plate's
+    badge is drawn as the real one is, in lines: a car's outline over a round mark, one above the
+    other, the pair about as tall as the digits (``_ev_line_badge``), where other EV badges are a
+    filled disc over a filled block."""
 
     hangul: tuple[Font, ...]
     digits: tuple[Font, ...] = ()
@@ -141,6 +150,8 @@ class Typefaces:
     tight_hat: float = 0.0
     cut_top: float = 0.0
     machinery_mark: float = 0.0
+    painted_rim: float = 0.0
+    ev_line_badge: float = 0.0
 
 
 # kind -> (probability, layout)
@@ -174,6 +185,7 @@ ADDED_IN: dict[int, dict[str, float]] = {
     11: {"tight_hat": 0.5},
     12: {"cut_top": 0.3},
     13: {"machinery_mark": 0.6},
+    14: {"painted_rim": 0.5, "ev_line_badge": 0.6},
 }
 
 #: Bumped whenever the same seed would render different bytes; part of the cached data's name.
@@ -464,6 +476,9 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
     if _happens(rng, fonts.wide_gaps):
         gaps = WIDE_GAPS
     font = Face(hangul, digits, syllables)
+    # A painted rim's width as a share of the plate's height (version 14; older versions draw no
+    # number here, so their plates keep their bytes).
+    rim = float(rng.uniform(*RIM_WIDTH)) if _happens(rng, fonts.painted_rim) else None
     scale = 0.6
     layout = KINDS[kind][1]
     # For the bolts: a two-line plate's top line (left, right, centre row, height), or a one-line
@@ -491,6 +506,8 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
             ch_h = h * rng.uniform(0.62, 0.76)
             y = (h - ch_h) / 2 + h * rng.uniform(0.0, 0.08)
         left, right = w * rng.uniform(0.03, 0.06), w * (1 - rng.uniform(0.03, 0.06))
+        if rim is not None:
+            left, right = _rim_margins(rng, w, h, rim)
         margins = (left, w - right)
         _row(
             c, font, [*klass, syl, *serial], left, right, y, ch_h, ink, rng, rng.uniform(0.6, 0.85)
@@ -502,6 +519,8 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
         y = (h - ch_h) / 2 + rng.uniform(-2, 2)
         left = w * rng.uniform(0.04, 0.07)
         right = w * (1 - rng.uniform(0.04, 0.07))
+        if rim is not None:
+            left, right = _rim_margins(rng, w, h, rim)
         margins = (left, w - right)
         if kind == "white8_hologram" or (kind == "ev" and rng.random() < 0.7):
             # Hologram / EV badge at the left edge: a bluish disc and "KOR"-like block.
@@ -511,14 +530,19 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
                 if kind != "ev"
                 else _jitter(rng, (30, 60, 140), 20)
             )
-            cv2.circle(c.img, (round(left + hw / 2), round(h * 0.38)), round(hw * 0.32), col, -1)
-            cv2.rectangle(
-                c.img,
-                (round(left + hw * 0.1), round(h * 0.62)),
-                (round(left + hw * 0.9), round(h * 0.8)),
-                col,
-                -1,
-            )
+            if kind == "ev" and _happens(rng, fonts.ev_line_badge):
+                _ev_line_badge(c.img, rng, left, hw, col)
+            else:
+                cv2.circle(
+                    c.img, (round(left + hw / 2), round(h * 0.38)), round(hw * 0.32), col, -1
+                )
+                cv2.rectangle(
+                    c.img,
+                    (round(left + hw * 0.1), round(h * 0.62)),
+                    (round(left + hw * 0.9), round(h * 0.8)),
+                    col,
+                    -1,
+                )
             left += hw * 1.15
         if kind == "yellow1":
             rw = w * 0.1
@@ -595,6 +619,8 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
         bot_y = top_y + top_h + h * rng.uniform(0.04, 0.08)
         bot_h = h - bot_y - h * rng.uniform(0.05, 0.09)
         bl, br = w * rng.uniform(0.04, 0.08), w * (1 - rng.uniform(0.04, 0.08))
+        if rim is not None:
+            bl, br = _rim_margins(rng, w, h, rim)
         if machinery:
             bottom = [*klass, syl, *serial]
             scale_range = (0.5, 0.8)
@@ -607,6 +633,8 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
     # Embossed border and bolts.
     bc = tuple(float(v) * rng.uniform(0.4, 0.8) for v in bg)
     cv2.rectangle(img, (1, 1), (c.w - 2, c.h - 2), bc, max(1, int(rng.integers(1, 4))))
+    if rim is not None:
+        _paint_rim(img, rng, ink, rim)
     if for_hire:
         _hire_frame(img, rng, ink)
     if fonts.bolt_heads > 0:
@@ -620,6 +648,74 @@ def render_plate(rng: np.random.Generator, kind: str, fonts: Typefaces) -> tuple
         for bx in (0.02, 0.98):
             cv2.circle(img, (round(c.w * bx), round(c.h * 0.5)), 2, bc, -1)
     return np.clip(img, 0, 255).astype(np.uint8), text
+
+
+def _ev_line_badge(
+    img: np.ndarray, rng: np.random.Generator, left: float, width: float, colour: RGB
+) -> None:
+    """An EV plate's badge drawn in lines (generator version 14), ``width`` wide from ``left``:
+    a car's rounded outline with its two wheels in the upper half and a ring with a smaller mark
+    inside it in the lower half, in ``colour``, 1 or 2 pixels wide. Two round outlines stacked
+    beside the class digits, which a reader must not take for an 8."""
+    h = img.shape[0]
+    thick = int(rng.integers(1, 3))
+    cx = left + width / 2
+    # Drawn with 4 fractional bits, so that a badge 20-odd pixels wide keeps its proportions.
+    s = 16
+
+    def at(x: float, y: float) -> tuple[int, int]:
+        return round(x * s), round(y * s)
+
+    car_y = h * rng.uniform(0.26, 0.34)
+    car = (width * rng.uniform(0.36, 0.46), h * rng.uniform(0.09, 0.14))
+    cv2.ellipse(img, at(cx, car_y), at(*car), 0, 0, 360, colour, thick, cv2.LINE_AA, 4)
+    wheel = max(1.0, car[1] * rng.uniform(0.3, 0.45))
+    for side in (-1, 1):
+        centre = at(cx + side * car[0] * 0.55, car_y + car[1])
+        cv2.circle(img, centre, round(wheel * s), colour, thick, cv2.LINE_AA, 4)
+    ring_y = h * rng.uniform(0.64, 0.72)
+    ring = min(width * 0.45, h * 0.17) * rng.uniform(0.8, 1.0)
+    cv2.circle(img, at(cx, ring_y), round(ring * s), colour, thick, cv2.LINE_AA, 4)
+    if rng.random() < 0.6:
+        # The mark inside the ring: a smaller ring, or a few petals around its centre.
+        if rng.random() < 0.5:
+            inner = ring * rng.uniform(0.35, 0.55)
+            cv2.circle(img, at(cx, ring_y), round(inner * s), colour, thick, cv2.LINE_AA, 4)
+        else:
+            petal = ring * rng.uniform(0.25, 0.4)
+            for angle in np.linspace(0, 2 * np.pi, int(rng.integers(4, 7)), endpoint=False):
+                px = cx + np.cos(angle) * ring * 0.45
+                py = ring_y + np.sin(angle) * ring * 0.45
+                cv2.circle(img, at(px, py), round(petal * s), colour, 1, cv2.LINE_AA, 4)
+
+
+#: A painted rim's width, as a share of the plate's height (generator version 14).
+RIM_WIDTH = (0.02, 0.05)
+
+
+def _rim_band(h: int, rim: float) -> int:
+    """A painted rim's width in pixels on a plate ``h`` high, ``rim`` of its height."""
+    return max(1, round(h * rim))
+
+
+def _rim_margins(rng: np.random.Generator, w: int, h: int, rim: float) -> tuple[float, float]:
+    """(left, right) of the row of large characters on a plate whose rim is painted ``rim`` of
+    its height wide (generator version 14): the characters stand right up to the rim, 0.005 to
+    0.03 of the plate's width inside it, where other plates leave 0.03 to 0.08 of the width."""
+    band = _rim_band(h, rim)
+    return band + w * rng.uniform(0.005, 0.03), w - band - w * rng.uniform(0.005, 0.03)
+
+
+def _paint_rim(img: np.ndarray, rng: np.random.Generator, ink: RGB, rim: float) -> None:
+    """The raised rim of an older embossed plate painted in the characters' colour, ``rim`` of
+    the plate's height wide (generator version 14), over the darker edge every plate draws."""
+    h, w = img.shape[:2]
+    colour = np.array(_jitter(rng, ink, 20), np.float32)
+    band = _rim_band(h, rim)
+    img[:band] = colour
+    img[h - band :] = colour
+    img[:, :band] = colour
+    img[:, w - band :] = colour
 
 
 #: Where a plate for hire paints its frame: this share of the plate's height in from each edge,
