@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The device stage of the Korean plate recogniser: the newest kept continuation trained further
-# on the current generator on a lent GPU machine, in one call of the device tool
+# on generator 13 on a lent GPU machine, in one call of the device tool
 # (docs/plates.md, "The device stage", holds the rule that judges it):
 #
 #   make device-bundle                      # here: .device/fonts.tar.xz, the generator's faces
@@ -29,7 +29,7 @@ start=$(date +%s)
 : "${OUT:?OUT must name the folder whose files come back}"
 budget=${PLATES_DEVICE_SECONDS:-540}
 device=${PLATES_DEVICE:-cuda}
-init=${PLATES_INIT:-training/plates/candidates/stage41.onnx}
+init=${PLATES_INIT:-training/plates/candidates/stage42.onnx}
 run=device  # names the PyTorch files training writes and this script brings back
 
 # The whole run goes through one pipe into tee, and the script waits for tee before it exits,
