@@ -27,6 +27,25 @@ def test_different_seeds_give_different_samples(fonts: generate.Typefaces) -> No
     assert a.text != b.text or not np.array_equal(a.image, b.image)
 
 
+def test_the_options_a_run_may_set_are_the_faces_chances() -> None:
+    assert {"painted_rim", "ev_line_badge", "tight_hat"} <= set(generate.OPTIONS)
+    assert not {"hangul", "digits"} & set(generate.OPTIONS)
+
+
+@pytest.mark.usefixtures("every_face")
+def test_a_set_rendered_with_options_draws_with_them() -> None:
+    """Version 14 with both of its options off renders version 13's bytes, so options set on a
+    rendered set reach the faces it draws with; set on, they change what is drawn."""
+    v13 = render_chunk(13, (3, 0, 0, 12))
+    off = render_chunk(14, (3, 0, 0, 12), options=(("painted_rim", 0.0), ("ev_line_badge", 0.0)))
+    assert all(np.array_equal(a, b) for a, b in zip(v13, off, strict=True))
+    v14 = render_chunk(14, (3, 0, 0, 12))
+    same = render_chunk(14, (3, 0, 0, 12), options=())
+    assert all(np.array_equal(a, b) for a, b in zip(v14, same, strict=True))
+    rims = render_chunk(14, (3, 0, 0, 12), options=(("painted_rim", 1.0),))
+    assert not np.array_equal(v14[0], rims[0])
+
+
 @pytest.mark.usefixtures("every_face")
 def test_dataset_chunks_are_reproducible() -> None:
     first = render_chunk(generate.GENERATOR_VERSION, (3, 0, 0, 12))

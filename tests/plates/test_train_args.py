@@ -1,5 +1,5 @@
-"""The training command's ``--kind-extra`` and ``--replay-also``: how they are written and the
-split each set's crops are drawn from."""
+"""The training command's ``--kind-extra``, ``--replay-also`` and ``--option-extra``: how they
+are written and the split each set's crops are drawn from."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from training.plates.train import (
     TWO_LINE_SPLIT,
     kind_extra_arg,
     kind_extra_split,
+    option_extra_arg,
+    option_extra_split,
     replay_also_arg,
     replay_also_split,
 )
@@ -54,3 +56,24 @@ def test_each_versions_replayed_crops_come_from_a_split_no_other_set_draws() -> 
     kinds = {kind_extra_split(kind) for kind in generate.KINDS}
     # Not the training crops (0) that --replay-version re-renders, nor any other set's split.
     assert not set(splits) & ({0, 1, 2, 3, 4, TWO_LINE_SPLIT, STREAM_SPLIT} | kinds)
+
+
+def test_an_option_extra_names_an_option_of_the_faces_and_a_count() -> None:
+    assert option_extra_arg("painted_rim=24000") == ("painted_rim", 24000)
+
+
+@pytest.mark.parametrize(
+    "text", ["painted_rim", "painted=10", "hangul=10", "painted_rim=0.5", "painted_rim=0", "=5"]
+)
+def test_an_option_extra_without_an_option_and_a_count_is_refused(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError):
+        option_extra_arg(text)
+
+
+def test_each_options_extra_crops_come_from_a_split_no_other_set_draws() -> None:
+    splits = [option_extra_split(option) for option in generate.OPTIONS]
+    assert len(set(splits)) == len(splits)
+    others = {kind_extra_split(kind) for kind in generate.KINDS} | {
+        replay_also_split(version) for version in generate.GENERATOR_VERSIONS
+    }
+    assert not set(splits) & ({0, 1, 2, 3, 4, TWO_LINE_SPLIT, STREAM_SPLIT} | others)

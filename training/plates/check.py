@@ -17,7 +17,6 @@ and its paired standard error). Real photos are never used.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 from pathlib import Path
 
@@ -25,6 +24,7 @@ import numpy as np
 from training.plates import generate
 from training.plates.args import named_value
 from training.plates.calibrate import Reads, product_reads
+from training.plates.generate import with_options
 
 from qrpark.plates.reader import KoreanRecognizer
 
@@ -38,12 +38,6 @@ def faces_for(name: str) -> generate.Typefaces:
     return generate.typefaces(int(name), strict=True)
 
 
-#: The options ``--option`` may set: the chances among ``generate.Typefaces``' fields.
-OPTIONS = tuple(
-    f.name for f in dataclasses.fields(generate.Typefaces) if f.type in (float, "float")
-)
-
-
 def _chance(text: str) -> float:
     try:
         chance = float(text)
@@ -55,13 +49,9 @@ def _chance(text: str) -> float:
 
 
 def option_arg(text: str) -> tuple[str, float]:
-    """``NAME=CHANCE`` -> (name, chance), for one of ``OPTIONS`` and a chance from 0 to 1."""
-    return named_value(text, OPTIONS, _chance, "NAME=CHANCE")
-
-
-def with_options(faces: generate.Typefaces, options: list[tuple[str, float]]) -> generate.Typefaces:
-    """``faces`` with each named option's chance set as given."""
-    return dataclasses.replace(faces, **dict(options))
+    """``NAME=CHANCE`` -> (name, chance), for one of ``generate.OPTIONS`` and a chance from 0
+    to 1."""
+    return named_value(text, generate.OPTIONS, _chance, "NAME=CHANCE")
 
 
 def _exact_where(correct: np.ndarray, where: np.ndarray) -> float | None:

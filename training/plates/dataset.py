@@ -43,12 +43,14 @@ def render_chunk(
     args: tuple[int, int, int, int],
     kinds: tuple[str, ...] | None = None,
     arrange_version: int = ARRANGE_VERSION,
+    options: tuple[tuple[str, float], ...] = (),
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One chunk of inputs arranged as ``arrange_version`` does, labels and lengths; ``kinds``
-    limits the kinds of plate drawn (by their shares among themselves), all kinds by default."""
+    limits the kinds of plate drawn (by their shares among themselves), all kinds by default,
+    and ``options`` sets some of the faces' chances (``generate.OPTIONS``) as given."""
     seed, split, chunk, count = args
     rng = np.random.default_rng([seed, split, chunk])
-    fonts = generate.typefaces(version, strict=True)
+    fonts = generate.with_options(generate.typefaces(version, strict=True), options)
     images = np.zeros((count, INPUT_H, INPUT_W), np.uint8)
     labels = np.zeros((count, MAX_LABEL), np.int16)
     lengths = np.zeros(count, np.int16)
@@ -133,14 +135,18 @@ def load_or_build(
     kinds: tuple[str, ...] | None = None,
     arrange_version: int = ARRANGE_VERSION,
     *,
+    options: tuple[tuple[str, float], ...] = (),
     compressed: bool = True,
 ) -> dict[str, np.ndarray]:
     """Recogniser inputs arranged as ``arrange_version`` does, labels and label lengths of
-    generator ``version`` (of the ``kinds`` of plate given, or all); ``compressed=False`` for
-    training sets (see :func:`cached_render`)."""
+    generator ``version`` (of the ``kinds`` of plate given, or all; with ``options`` set as
+    :func:`render_chunk` sets them); ``compressed=False`` for training sets (see
+    :func:`cached_render`)."""
     return cached_render(
         path,
-        partial(render_chunk, version, kinds=kinds, arrange_version=arrange_version),
+        partial(
+            render_chunk, version, kinds=kinds, arrange_version=arrange_version, options=options
+        ),
         ("images", "labels", "lengths"),
         seed,
         split,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -193,6 +194,15 @@ ADDED_IN: dict[int, dict[str, float]] = {
 #: each version ``ADDED_IN`` adds to it, the newest last.
 GENERATOR_VERSIONS = (2, 3, *ADDED_IN)
 GENERATOR_VERSION = GENERATOR_VERSIONS[-1]
+
+#: The options a check or a training run may set on their own: the chances among
+#: ``Typefaces``' fields.
+OPTIONS = tuple(f.name for f in dataclasses.fields(Typefaces) if f.type in (float, "float"))
+
+
+def with_options(faces: Typefaces, options: Iterable[tuple[str, float]]) -> Typefaces:
+    """``faces`` with each named option's chance set as given."""
+    return dataclasses.replace(faces, **dict(options))
 
 
 @dataclass(frozen=True)

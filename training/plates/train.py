@@ -68,6 +68,9 @@ KIND_EXTRA_SPLIT = 7
 #: past every kind's extra split, so that they repeat no text of the training crops (split 0,
 #: which ``--replay-version`` re-renders with the older faces) or of another version's replay.
 REPLAY_ALSO_SPLIT = 100
+#: ``--option-extra`` crops with option O set are drawn from split ``OPTION_EXTRA_SPLIT`` plus O's
+#: place in ``generate.OPTIONS``, past every replayed version's split.
+OPTION_EXTRA_SPLIT = 200
 MODEL_DIR = ROOT / "src" / "qrpark" / "plates" / "models"
 
 
@@ -315,6 +318,18 @@ def kind_extra_arg(value: str) -> tuple[str, int]:
     return named_value(value, generate.KINDS, _count, "KIND=COUNT")
 
 
+def option_extra_arg(value: str) -> tuple[str, int]:
+    """``--option-extra``: ``OPTION=COUNT``, one of ``generate.OPTIONS`` and at least one
+    crop."""
+    return named_value(value, generate.OPTIONS, _count, "OPTION=COUNT")
+
+
+def option_extra_split(option: str) -> int:
+    """The split of the seed that ``--option-extra`` crops with ``option`` set are drawn
+    from."""
+    return OPTION_EXTRA_SPLIT + generate.OPTIONS.index(option)
+
+
 def replay_also_arg(value: str) -> tuple[int, int]:
     """``--replay-also``: ``VERSION=COUNT``, a generator version still rendered and at least one
     crop."""
@@ -444,6 +459,17 @@ def main() -> None:
         "kind more often; repeat for several kinds",
     )
     ap.add_argument(
+        "--option-extra",
+        type=option_extra_arg,
+        action="append",
+        default=[],
+        metavar="OPTION=COUNT",
+        help="add COUNT crops of the run's generator version with this option of its faces set "
+        f"on every crop (split {OPTION_EXTRA_SPLIT} plus the option's place in the faces' "
+        "options), to show one new sort of plate more often than its chance does; repeat for "
+        "several options",
+    )
+    ap.add_argument(
         "--arrange-version",
         type=int,
         choices=ARRANGE_VERSIONS,
@@ -468,6 +494,9 @@ def main() -> None:
     extra_kinds = [kind for kind, _ in args.kind_extra]
     if len(set(extra_kinds)) < len(extra_kinds):
         ap.error("--kind-extra: each kind at most once")
+    extra_options = [option for option, _ in args.option_extra]
+    if len(set(extra_options)) < len(extra_options):
+        ap.error("--option-extra: each option at most once")
     also_versions = [v for v, _ in args.replay_also]
     if len(set(also_versions)) < len(also_versions):
         ap.error("--replay-also: each version at most once")
@@ -500,9 +529,19 @@ def main() -> None:
     mix: list[tuple[Callable[[tuple[int, int, int, int]], Chunk], int]] = []
 
     def training_set(
-        path: Path, split: int, size: int, gen: int, kinds: tuple[str, ...] | None = None
+        path: Path,
+        split: int,
+        size: int,
+        gen: int,
+        kinds: tuple[str, ...] | None = None,
+        options: tuple[tuple[str, float], ...] = (),
     ) -> dict[str, np.ndarray]:
-        mix.append((partial(render_chunk, gen, kinds=kinds, arrange_version=arranged), size))
+        mix.append(
+            (
+                partial(render_chunk, gen, kinds=kinds, arrange_version=arranged, options=options),
+                size,
+            )
+        )
         return load_or_build(
             path,
             args.seed,
@@ -512,6 +551,7 @@ def main() -> None:
             gen,
             kinds=kinds,
             arrange_version=arranged,
+            options=options,
             compressed=False,
         )
 
@@ -560,6 +600,18 @@ def main() -> None:
         )
         train = merge_sets(train, extra)
         kind_card[kind] = {"size": size, "split": split}
+    option_card = {}
+    for option, size in args.option_extra:
+        split = option_extra_split(option)
+        extra = training_set(
+            RUNS / f"train-{option}-{data_tag}-{args.seed}-{size}.npz",
+            split,
+            size,
+            version,
+            options=((option, 1.0),),
+        )
+        train = merge_sets(train, extra)
+        option_card[option] = {"size": size, "split": split}
     val = load_or_build(
         RUNS / f"val-{data_tag}-{args.seed}-{args.val_size}.npz",
         args.seed,
@@ -692,6 +744,7 @@ def main() -> None:
         "replay_also": replay_also_card or None,
         "two_line_extra": two_line_card,
         "kind_extra": kind_card or None,
+        "option_extra": option_card or None,
         "stream": stream_card,
         "arrange_version": arranged,
         "side_trims": args.side_trims,
