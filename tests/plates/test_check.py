@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from training.plates import calibrate, generate
 from training.plates.calibrate import Reads
-from training.plates.check import figures, option_arg, paired, with_options
+from training.plates.check import figures, option_arg, paired
+from training.plates.generate import with_options
 
 from qrpark.plates.reader import KR_MODEL, KoreanRecognizer
 

@@ -24,7 +24,6 @@ import numpy as np
 from training.plates import generate
 from training.plates.args import named_value
 from training.plates.calibrate import Reads, product_reads
-from training.plates.generate import with_options
 
 from qrpark.plates.reader import KoreanRecognizer
 
@@ -132,7 +131,7 @@ def main() -> None:
         help="set one of the faces' options, e.g. machinery_top=1 (repeat for several)",
     )
     args = ap.parse_args()
-    faces = with_options(faces_for(args.faces), args.option)
+    faces = generate.with_options(faces_for(args.faces), args.option)
     kinds = None if args.kind is None else tuple(args.kind)
     drawn = {"faces": args.faces, "seed": args.seed}
     if kinds is not None:
