@@ -7,8 +7,9 @@ import argparse
 import numpy as np
 import pytest
 from training.plates import calibrate, generate
+from training.plates.args import option_arg
 from training.plates.calibrate import Reads
-from training.plates.check import figures, option_arg, paired
+from training.plates.check import figures, paired
 from training.plates.generate import with_options
 
 from qrpark.plates.reader import KR_MODEL, KoreanRecognizer

@@ -15,8 +15,10 @@ from training.plates.train import (
     TWO_LINE_SPLIT,
     kind_extra_arg,
     kind_extra_split,
+    main,
     option_extra_arg,
     option_extra_split,
+    options_tag,
     replay_also_arg,
     replay_also_split,
 )
@@ -77,3 +79,35 @@ def test_each_options_extra_crops_come_from_a_split_no_other_set_draws() -> None
         replay_also_split(version) for version in generate.GENERATOR_VERSIONS
     }
     assert not set(splits) & ({0, 1, 2, 3, 4, TWO_LINE_SPLIT, STREAM_SPLIT} | others)
+
+
+def test_a_sets_file_name_tells_the_options_its_crops_were_drawn_with() -> None:
+    assert options_tag(()) == ""  # the name a set drawn without options always had
+    assert options_tag((("painted_rim", 1.0),)) == "-painted_rim1"
+    assert options_tag((("painted_rim", 1.0), ("wide_gaps", 0.25))) == "-painted_rim1-wide_gaps0.25"
+
+
+@pytest.mark.parametrize(
+    ("argv", "why"),
+    [
+        (["--two-line-option", "painted_rim=1"], "give that too"),
+        (
+            [
+                "--two-line-extra",
+                "10",
+                "--two-line-option",
+                "painted_rim=1",
+                "--two-line-option",
+                "painted_rim=0.5",
+            ],
+            "at most once",
+        ),
+    ],
+)
+def test_two_line_options_without_two_line_crops_or_twice_are_refused_before_any_work(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str], why: str
+) -> None:
+    monkeypatch.setattr("sys.argv", ["train", *argv])
+    with pytest.raises(SystemExit):
+        main()
+    assert why in capsys.readouterr().err

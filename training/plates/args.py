@@ -6,6 +6,8 @@ import argparse
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
+from training.plates import generate
+
 T = TypeVar("T")
 
 
@@ -26,3 +28,19 @@ def named_value(
         return name, value(raw)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
+
+
+def _chance(text: str) -> float:
+    try:
+        chance = float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+    if not 0.0 <= chance <= 1.0:
+        raise ValueError("a chance is from 0 to 1")
+    return chance
+
+
+def option_arg(text: str) -> tuple[str, float]:
+    """``NAME=CHANCE`` -> (name, chance), for one of ``generate.OPTIONS`` and a chance from 0
+    to 1."""
+    return named_value(text, generate.OPTIONS, _chance, "NAME=CHANCE")

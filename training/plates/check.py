@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 from training.plates import generate
-from training.plates.args import named_value
+from training.plates.args import option_arg
 from training.plates.calibrate import Reads, product_reads
 
 from qrpark.plates.reader import KoreanRecognizer
@@ -35,22 +35,6 @@ def faces_for(name: str) -> generate.Typefaces:
     if name == "held-out":
         return generate.typefaces(held_out=True, strict=True)
     return generate.typefaces(int(name), strict=True)
-
-
-def _chance(text: str) -> float:
-    try:
-        chance = float(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a number") from None
-    if not 0.0 <= chance <= 1.0:
-        raise ValueError("a chance is from 0 to 1")
-    return chance
-
-
-def option_arg(text: str) -> tuple[str, float]:
-    """``NAME=CHANCE`` -> (name, chance), for one of ``generate.OPTIONS`` and a chance from 0
-    to 1."""
-    return named_value(text, generate.OPTIONS, _chance, "NAME=CHANCE")
 
 
 def _exact_where(correct: np.ndarray, where: np.ndarray) -> float | None:

@@ -26,7 +26,7 @@ from typing import TypeVar
 import numpy as np
 import torch
 from training.plates import generate
-from training.plates.args import named_value
+from training.plates.args import named_value, option_arg
 from training.plates.calibrate import calibrate_card
 from training.plates.dataset import (
     CHUNK,
@@ -330,6 +330,12 @@ def option_extra_split(option: str) -> int:
     return OPTION_EXTRA_SPLIT + generate.OPTIONS.index(option)
 
 
+def options_tag(options: tuple[tuple[str, float], ...]) -> str:
+    """The part of a cached set's file name that tells which options its crops were drawn with
+    (empty when none: the name a set without options always had)."""
+    return "".join(f"-{name}{chance:g}" for name, chance in options)
+
+
 def replay_also_arg(value: str) -> tuple[int, int]:
     """``--replay-also``: ``VERSION=COUNT``, a generator version still rendered and at least one
     crop."""
@@ -449,6 +455,15 @@ def main() -> None:
         f"{TWO_LINE_SPLIT} of the seed), to show the weakest kinds more often",
     )
     ap.add_argument(
+        "--two-line-option",
+        type=option_arg,
+        action="append",
+        default=[],
+        metavar="NAME=CHANCE",
+        help="set one of the faces' options for the --two-line-extra crops only, e.g. "
+        "painted_rim=1 (repeat for several)",
+    )
+    ap.add_argument(
         "--kind-extra",
         type=kind_extra_arg,
         action="append",
@@ -497,6 +512,11 @@ def main() -> None:
     extra_options = [option for option, _ in args.option_extra]
     if len(set(extra_options)) < len(extra_options):
         ap.error("--option-extra: each option at most once")
+    two_line_options = [option for option, _ in args.two_line_option]
+    if len(set(two_line_options)) < len(two_line_options):
+        ap.error("--two-line-option: each option at most once")
+    if args.two_line_option and args.two_line_extra <= 0:
+        ap.error("--two-line-option sets options of the --two-line-extra crops: give that too")
     also_versions = [v for v, _ in args.replay_also]
     if len(set(also_versions)) < len(also_versions):
         ap.error("--replay-also: each version at most once")
@@ -583,15 +603,20 @@ def main() -> None:
         replay_also_card[str(old)] = {"size": size, "split": split}
     two_line_card = None
     if args.two_line_extra > 0:
+        two_line_options = tuple(args.two_line_option)
         extra = training_set(
-            RUNS / f"train2l-{data_tag}-{args.seed}-{args.two_line_extra}.npz",
+            RUNS / f"train2l-{data_tag}-{args.seed}-{args.two_line_extra}"
+            f"{options_tag(two_line_options)}.npz",
             TWO_LINE_SPLIT,
             args.two_line_extra,
             version,
             generate.TWO_LINE_KINDS,
+            options=two_line_options,
         )
         train = merge_sets(train, extra)
         two_line_card = {"size": args.two_line_extra, "split": TWO_LINE_SPLIT}
+        if two_line_options:
+            two_line_card["options"] = dict(two_line_options)
     kind_card = {}
     for kind, size in args.kind_extra:
         split = kind_extra_split(kind)
