@@ -512,8 +512,8 @@ def main() -> None:
     extra_options = [option for option, _ in args.option_extra]
     if len(set(extra_options)) < len(extra_options):
         ap.error("--option-extra: each option at most once")
-    two_line_options = [option for option, _ in args.two_line_option]
-    if len(set(two_line_options)) < len(two_line_options):
+    two_line_names = [option for option, _ in args.two_line_option]
+    if len(set(two_line_names)) < len(two_line_names):
         ap.error("--two-line-option: each option at most once")
     if args.two_line_option and args.two_line_extra <= 0:
         ap.error("--two-line-option sets options of the --two-line-extra crops: give that too")
