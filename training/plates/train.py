@@ -506,21 +506,18 @@ def main() -> None:
     # Refused before any rendering, not after hours of training.
     if not valid_side_trims(args.side_trims):
         ap.error(f"--side-trims: each share must be between 0 and {MAX_SIDE_TRIM}")
-    extra_kinds = [kind for kind, _ in args.kind_extra]
-    if len(set(extra_kinds)) < len(extra_kinds):
-        ap.error("--kind-extra: each kind at most once")
-    extra_options = [option for option, _ in args.option_extra]
-    if len(set(extra_options)) < len(extra_options):
-        ap.error("--option-extra: each option at most once")
-    two_line_names = [option for option, _ in args.two_line_option]
-    if len(set(two_line_names)) < len(two_line_names):
-        ap.error("--two-line-option: each option at most once")
+    for flag, given, what in (
+        ("--kind-extra", args.kind_extra, "kind"),
+        ("--option-extra", args.option_extra, "option"),
+        ("--two-line-option", args.two_line_option, "option"),
+        ("--replay-also", args.replay_also, "version"),
+    ):
+        names = [name for name, _ in given]
+        if len(set(names)) < len(names):
+            ap.error(f"{flag}: each {what} at most once")
     if args.two_line_option and args.two_line_extra <= 0:
         ap.error("--two-line-option sets options of the --two-line-extra crops: give that too")
-    also_versions = [v for v, _ in args.replay_also]
-    if len(set(also_versions)) < len(also_versions):
-        ap.error("--replay-also: each version at most once")
-    if args.generator_version in also_versions:
+    if args.generator_version in (v for v, _ in args.replay_also):
         ap.error(f"--replay-also: {args.generator_version} is the run's own generator version")
     if args.stream_every == "auto" and args.train_until is None:
         ap.error(
