@@ -9,7 +9,7 @@ import pytest
 from training.plates import calibrate, generate
 from training.plates.args import option_arg
 from training.plates.calibrate import Reads
-from training.plates.check import figures, paired
+from training.plates.check import at_threshold, figures, paired
 from training.plates.generate import with_options
 
 from qrpark.plates.reader import KR_MODEL, KoreanRecognizer
@@ -55,6 +55,27 @@ def test_a_check_without_short_plates_says_so() -> None:
     result = figures(KR_MODEL, 2, reads)
     assert result["short_exact"] is None
     assert result["short_accepted_exact"] is None
+
+
+def test_reads_compare_at_another_models_threshold() -> None:
+    reads = Reads(
+        correct=np.array([True, True, False, True, False]),
+        conf=np.array([0.99, 0.97, 0.975, 0.5, 0.0]),
+        two_line=np.zeros(5, bool),
+        kind=np.array(["white7"] * 5),
+    )
+    # At 0.98 one read is accepted, right; at 0.965 three, one of them wrong.
+    assert at_threshold(reads, 0.98) == {
+        "threshold": 0.98,
+        "accepted": 0.2,
+        "accepted_exact": 0.2,
+        "wrong_among_accepted": 0.0,
+    }
+    lower = at_threshold(reads, 0.965)
+    assert (lower["accepted"], lower["accepted_exact"]) == (0.6, 0.4)
+    assert lower["wrong_among_accepted"] == round(1 / 3, 4)
+    # Nothing accepted: no wrong share to give.
+    assert at_threshold(reads, 1.0)["wrong_among_accepted"] is None
 
 
 def test_paired_counts_the_crops_each_model_alone_reads_right() -> None:

@@ -44,3 +44,13 @@ def option_arg(text: str) -> tuple[str, float]:
     """``NAME=CHANCE`` -> (name, chance), for one of ``generate.OPTIONS`` and a chance from 0
     to 1."""
     return named_value(text, generate.OPTIONS, _chance, "NAME=CHANCE")
+
+
+def add_faces(ap: argparse.ArgumentParser) -> None:
+    """``--faces``: a generator version's typefaces or the held-out ones (default: the current
+    version's), as the check and the speed comparison draw their crops."""
+    ap.add_argument(
+        "--faces",
+        choices=[*map(str, generate.GENERATOR_VERSIONS), "held-out"],
+        default=str(generate.GENERATOR_VERSION),
+    )

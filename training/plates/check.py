@@ -11,7 +11,10 @@ sets one of the faces' options (``generate.Typefaces``), so that one narrow sort
 checked on its own: ``--kind orange2 --option machinery_top=1`` draws construction-machinery
 plates only. Every model reads the same crops, so each model after the first is also compared
 with the first crop by crop (``against_first``: the crops each alone reads right, the difference
-and its paired standard error). Real photos are never used.
+and its paired standard error) and at the first model's reject threshold (``at_first_threshold``:
+its accepted share, accepted and exact, and wrong among the accepted there), so that a step of the
+calibration's grid between the two thresholds does not decide a comparison. Real photos are never
+used.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 from training.plates import generate
-from training.plates.args import option_arg
+from training.plates.args import add_faces, option_arg
 from training.plates.calibrate import Reads, product_reads
 
 from qrpark.plates.reader import KoreanRecognizer
@@ -54,6 +57,21 @@ def paired(first: np.ndarray, other: np.ndarray) -> dict:
     }
 
 
+def at_threshold(reads: Reads, threshold: float) -> dict:
+    """Accepted, accepted and exact, and the wrong share among the accepted, of ``reads`` at
+    ``threshold``: at the model's own threshold, or at another model's so that two models are
+    compared without a step of the calibration's grid between them."""
+    accepted = reads.conf >= threshold
+    return {
+        "threshold": threshold,
+        "accepted": round(float(accepted.mean()), 4),
+        "accepted_exact": round(float((reads.correct & accepted).mean()), 4),
+        "wrong_among_accepted": round(float(1 - reads.correct[accepted].mean()), 4)
+        if accepted.any()
+        else None,
+    }
+
+
 def score(model: Path, seed: int, n: int, workers: int, faces: generate.Typefaces) -> dict:
     return figures(model, n, product_reads(model, seed, n, workers, faces, split=SPLIT))
 
@@ -62,13 +80,14 @@ def figures(model: Path, n: int, reads: Reads) -> dict:
     """The check's figures for ``model`` from its ``reads`` of the check's crops."""
     recogniser = KoreanRecognizer(model_path=model)
     threshold = recogniser.threshold
+    own = at_threshold(reads, threshold)
     accepted = reads.conf >= threshold
     one = ~reads.two_line
     return {
         "model": str(model),
         "n": n,
         "exact": round(float(reads.correct.mean()), 4),
-        "accepted_exact": round(float((reads.correct & accepted).mean()), 4),
+        "accepted_exact": own["accepted_exact"],
         "one_line_exact": _exact_where(reads.correct, one),
         "two_line_exact": _exact_where(reads.correct, reads.two_line),
         "short_exact": _exact_where(reads.correct, reads.short),
@@ -82,10 +101,8 @@ def figures(model: Path, n: int, reads: Reads) -> dict:
         "short_accepted_exact": _exact_where(reads.correct & accepted, reads.short),
         "side_trims": list(recogniser.side_trims),
         "reject_threshold": threshold,
-        "accepted": round(float(accepted.mean()), 4),
-        "wrong_among_accepted": round(float(1 - reads.correct[accepted].mean()), 4)
-        if accepted.any()
-        else None,
+        "accepted": own["accepted"],
+        "wrong_among_accepted": own["wrong_among_accepted"],
     }
 
 
@@ -95,11 +112,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, required=True)
     ap.add_argument("--n", type=int, default=2_000)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument(
-        "--faces",
-        choices=[*map(str, generate.GENERATOR_VERSIONS), "held-out"],
-        default=str(generate.GENERATOR_VERSION),
-    )
+    add_faces(ap)
     ap.add_argument(
         "--kind",
         action="append",
@@ -123,13 +136,15 @@ def main() -> None:
     if args.option:
         drawn["options"] = dict(args.option)
     first: np.ndarray | None = None
+    first_threshold = 0.0
     for model in args.model:
         reads = product_reads(model, args.seed, args.n, args.workers, faces, SPLIT, kinds)
         result = figures(model, args.n, reads)
         if first is None:
-            first = reads.correct
+            first, first_threshold = reads.correct, result["reject_threshold"]
         else:  # every model reads the same crops, so the comparison is paired
             result["against_first"] = paired(first, reads.correct)
+            result["at_first_threshold"] = at_threshold(reads, first_threshold)
         print(json.dumps({**drawn, **result}, ensure_ascii=False), flush=True)
 
 
