@@ -26,12 +26,14 @@ def test_finder_locates_a_plate_composited_onto_a_scene(fonts: generate.Typeface
 def test_finder_and_reader_read_the_scene_plate(
     model_fonts: generate.Typefaces, reader_kr: PlateReader
 ) -> None:
+    # Ten scenes: generator 14's painted rims make the classical finder miss some plates (two
+    # of these ten; docs/plates.md, *Known weaknesses*), so five scenes are too few to tell.
     right = 0
-    for seed in range(5):
+    for seed in range(10):
         image, text, _quad = generate.scene(np.random.default_rng(100 + seed), model_fonts)
         result = reader_kr.read(image)
         right += any(p.text == text for p in result.plates)
-    assert right >= 3
+    assert right >= 5
 
 
 def test_blank_frame_has_no_candidates() -> None:
