@@ -3,7 +3,13 @@ from __future__ import annotations
 import numpy as np
 from training.plates import generate
 
-from qrpark.plates.finder import box_iou, find_plates, order_corners, rectify
+from qrpark.plates.finder import (
+    box_iou,
+    count_char_blobs,
+    find_plates,
+    order_corners,
+    rectify,
+)
 from qrpark.plates.reader import PlateReader
 
 
@@ -26,14 +32,14 @@ def test_finder_locates_a_plate_composited_onto_a_scene(fonts: generate.Typeface
 def test_finder_and_reader_read_the_scene_plate(
     model_fonts: generate.Typefaces, reader_kr: PlateReader
 ) -> None:
-    # Ten scenes: generator 14's painted rims make the classical finder miss some plates (two
-    # of these ten; docs/plates.md, *Known weaknesses*), so five scenes are too few to tell.
+    # Ten scenes of the faces the shipped model was trained on (generator 14's, with painted
+    # rims): the shipped model reads 8 of these ten and all ten drawn with generator 13's.
     right = 0
     for seed in range(10):
         image, text, _quad = generate.scene(np.random.default_rng(100 + seed), model_fonts)
         result = reader_kr.read(image)
         right += any(p.text == text for p in result.plates)
-    assert right >= 5
+    assert right >= 7
 
 
 def test_blank_frame_has_no_candidates() -> None:
@@ -48,3 +54,37 @@ def test_rectify_undoes_a_perspective_warp() -> None:
     crop = rectify(img, quad, out_h=25)
     assert crop.shape == (25, 100)
     assert crop[3:-3, 3:-3].min() == 255
+
+
+def _bars(crop: np.ndarray, n: int, top: int, bottom: int, value: int) -> None:
+    """``n`` character-sized marks, each a stroke from ``top`` to ``bottom`` with a bar across
+    its middle (ㅏ-like: no hole of their own)."""
+    w = crop.shape[1]
+    for i in range(n):
+        x0 = 12 + i * (w - 24) // n
+        x1 = x0 + (w - 24) // n - 8
+        crop[top:bottom, x0 : x0 + 5] = value
+        crop[(top + bottom) // 2 - 2 : (top + bottom) // 2 + 2, x0:x1] = value
+
+
+def test_characters_touching_a_painted_rim_still_count() -> None:
+    # A rim painted in the characters' colour joins every character that touches it into one
+    # component: the count takes the rim's straight lines out. Below the characters the
+    # background runs on, so its gaps between characters are no blobs either.
+    crop = np.full((60, 240), 230, np.uint8)
+    crop[4:7, 4:-4] = crop[-7:-4, 4:-4] = 20
+    crop[4:-4, 4:7] = crop[4:-4, -7:-4] = 20
+    _bars(crop, 6, 7, 46, 20)
+    assert count_char_blobs(crop) >= 5
+
+
+def test_gaps_between_light_characters_are_not_counted() -> None:
+    # Light 0-like characters on a dark line with no rim: the background's polarity has wide
+    # runs at the top and bottom, which must not be taken for a rim: taken out, they would
+    # leave every gap between characters a blob besides every hole.
+    crop = np.full((40, 240), 25, np.uint8)
+    for i in range(6):
+        x0 = 12 + i * 36
+        crop[6:34, x0 : x0 + 28] = 235
+        crop[11:29, x0 + 5 : x0 + 23] = 25
+    assert count_char_blobs(crop) == 6

@@ -72,21 +72,66 @@ def expand_quad(quad: Quad, fx: float, fy: float) -> Quad:
     return np.asarray(corners, np.float32)
 
 
+def _rim_lines(bw: U8Image) -> U8Image | None:
+    """The straight strokes of a rim in a binarised crop: horizontal runs over 40 % of its width
+    anywhere, and vertical runs over 55 % of its height in its outer eighths (no character of a
+    plate has either; a character stroke that meets them is left whole). A run may step by a
+    pixel or two, as a rim does in a crop rectified a little askew.
+
+    None unless there are horizontal runs both in the top and in the bottom 30 % of the crop, as
+    a rim around the whole plate has: a line of a two-line plate cut out alone has its rim on
+    one side only. None too where the strokes are half the crop's inside or more: that is the
+    background's polarity, whose wide runs are no rim, and taking them out would count the gaps
+    between characters as blobs."""
+    h, w = bw.shape
+    inside = bw[h // 6 : h - h // 6, w // 6 : w - w // 6]
+    if np.count_nonzero(inside) >= 0.5 * inside.size:
+        return None
+
+    def runs(kernel: tuple[int, int], slack: tuple[int, int]) -> Any:
+        loose = cv2.dilate(bw, cv2.getStructuringElement(cv2.MORPH_RECT, slack))
+        found = cv2.morphologyEx(
+            loose, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel)
+        )
+        return cv2.bitwise_and(found, bw)
+
+    across = runs((max(8, round(0.4 * w)), 1), (1, 3))
+    band = max(1, round(0.3 * h))
+    if not (across[:band].any() and across[h - band :].any()):
+        return None
+    upright = runs((1, max(4, round(0.55 * h))), (3, 1))
+    edge = max(2, w // 8)
+    upright[:, edge:-edge] = 0
+    return np.asarray(cv2.bitwise_or(across, upright), np.uint8)
+
+
+def _blob_count(bw: U8Image) -> int:
+    h = bw.shape[0]
+    n, _, stats, _ = cv2.connectedComponentsWithStats(bw, connectivity=8)
+    count = 0
+    for i in range(1, n):
+        _, _, cw, ch, area = stats[i]
+        if 0.25 * h <= ch <= 0.95 * h and 0.08 * ch <= cw <= 1.3 * ch and area >= 0.1 * cw * ch:
+            count += 1
+    return count
+
+
 def count_char_blobs(crop: U8Image) -> int:
-    """Character-sized connected components in either polarity (dark on light or light on dark)."""
+    """Character-sized connected components in either polarity (dark on light or light on dark).
+
+    Each polarity is also counted with a rim's straight lines taken out: a plate whose rim is
+    painted in its characters' colour joins every character that touches the rim into one
+    component with it, and counted so, such a plate showed two or three blobs and was dropped."""
     grey: Any = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
     grey = cv2.resize(grey, (max(16, round(grey.shape[1] * 40 / grey.shape[0])), 40))
-    h = grey.shape[0]
     best = 0
     for flag in (cv2.THRESH_BINARY_INV, cv2.THRESH_BINARY):
         _, bw = cv2.threshold(grey, 0, 255, flag | cv2.THRESH_OTSU)
-        n, _, stats, _ = cv2.connectedComponentsWithStats(bw, connectivity=8)
-        count = 0
-        for i in range(1, n):
-            _, _, cw, ch, area = stats[i]
-            if 0.25 * h <= ch <= 0.95 * h and 0.08 * ch <= cw <= 1.3 * ch and area >= 0.1 * cw * ch:
-                count += 1
-        best = max(best, count)
+        bw = np.asarray(bw, np.uint8)
+        best = max(best, _blob_count(bw))
+        rim = _rim_lines(bw)
+        if rim is not None:
+            best = max(best, _blob_count(np.asarray(cv2.subtract(bw, rim), np.uint8)))
     return best
 
 
