@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from training.plates import generate
 
 from qrpark.plates.finder import (
@@ -88,3 +89,20 @@ def test_gaps_between_light_characters_are_not_counted() -> None:
         crop[6:34, x0 : x0 + 28] = 235
         crop[11:29, x0 + 5 : x0 + 23] = 25
     assert count_char_blobs(crop) == 6
+
+
+def test_a_two_line_plate_is_not_lost_to_its_lower_line() -> None:
+    # In this scene (a two-line plate drawn with generator 13's faces) the plate's lower line
+    # counts more characters than the whole plate and ranks above it; it once suppressed the
+    # whole plate, region and all, so that no candidate covered the plate.
+    try:
+        faces = generate.typefaces(13, strict=True)
+    except RuntimeError as exc:
+        pytest.skip(f"synthetic plates need every face: {exc}")
+    image, text, quad = generate.scene(np.random.default_rng(5156), faces)
+    assert len(text) >= 8  # the region is drawn on the top line
+    truth = _quad_box(quad)
+    boxes = [c.box for c in find_plates(image)]
+    assert any(box_iou(b, truth) >= 0.5 for b in boxes)
+    # Its lower line is still offered too: the reader keeps the better read of the place.
+    assert any(0 < box_iou(b, truth) < 0.5 for b in boxes)

@@ -179,6 +179,21 @@ def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
     return inter / union if union else 0.0
 
 
+def _holds_as_line(outer: tuple[int, int, int, int], inner: tuple[int, int, int, int]) -> bool:
+    """Whether ``outer`` is shaped like a two-line plate and ``inner`` like one of its lines.
+
+    A two-line plate's lower line alone often counts more characters than the whole plate and
+    so ranks above it; suppressed by that line, the whole plate, region and all, was never
+    read. The reader reads both and keeps the better read of the place."""
+    ox, oy, ow, oh = outer
+    ix, iy, iw, ih = inner
+    if not 1.3 <= ow / max(oh, 1) <= 3.0:
+        return False
+    inside_w = max(0, min(ox + ow, ix + iw) - max(ox, ix))
+    inside_h = max(0, min(oy + oh, iy + ih) - max(oy, iy))
+    return inside_w * inside_h >= 0.85 * iw * ih and iw >= 0.5 * ow and ih <= 0.75 * oh
+
+
 def box_iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
     """Intersection over union of two (x, y, w, h) boxes."""
     return _iou(a, b)
@@ -235,7 +250,7 @@ def find_plates(image: U8Image, max_candidates: int = 6) -> list[Candidate]:
     for score, quad in scored:
         full = (quad / scale).astype(np.float32)
         cand_box = Candidate(full, score, np.zeros((1, 1, 3), np.uint8)).box
-        if any(_iou(cand_box, b) > 0.3 for b in boxes):
+        if any(_iou(cand_box, b) > 0.3 and not _holds_as_line(cand_box, b) for b in boxes):
             continue
         boxes.append(cand_box)
         expanded = expand_quad(full, 0.06, 0.16)
