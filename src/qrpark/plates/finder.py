@@ -169,13 +169,18 @@ def _regions(grey: U8Image, bgr: U8Image) -> list[Any]:
     return contours
 
 
-def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+def _intersection(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> int:
+    """The area two (x, y, w, h) boxes share."""
     ax, ay, aw, ah = a
     bx, by, bw, bh = b
     ix = max(0, min(ax + aw, bx + bw) - max(ax, bx))
     iy = max(0, min(ay + ah, by + bh) - max(ay, by))
-    inter = ix * iy
-    union = aw * ah + bw * bh - inter
+    return ix * iy
+
+
+def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    inter = _intersection(a, b)
+    union = a[2] * a[3] + b[2] * b[3] - inter
     return inter / union if union else 0.0
 
 
@@ -185,13 +190,11 @@ def _holds_as_line(outer: tuple[int, int, int, int], inner: tuple[int, int, int,
     A two-line plate's lower line alone often counts more characters than the whole plate and
     so ranks above it; suppressed by that line, the whole plate, region and all, was never
     read. The reader reads both and keeps the better read of the place."""
-    ox, oy, ow, oh = outer
-    ix, iy, iw, ih = inner
+    _, _, ow, oh = outer
+    _, _, iw, ih = inner
     if not 1.3 <= ow / max(oh, 1) <= 3.0:
         return False
-    inside_w = max(0, min(ox + ow, ix + iw) - max(ox, ix))
-    inside_h = max(0, min(oy + oh, iy + ih) - max(oy, iy))
-    return inside_w * inside_h >= 0.85 * iw * ih and iw >= 0.5 * ow and ih <= 0.75 * oh
+    return _intersection(outer, inner) >= 0.85 * iw * ih and iw >= 0.5 * ow and ih <= 0.75 * oh
 
 
 def box_iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
