@@ -171,9 +171,9 @@ def test_the_pruned_search_settles_peaked_columns_on_its_own(
     searched: list[int] = []
     real = decode._full_search
 
-    def counted(lp: np.ndarray) -> object:
+    def counted(lp: np.ndarray, start: str) -> object:
         searched.append(len(lp))
-        return real(lp)
+        return real(lp, start)
 
     monkeypatch.setattr(decode, "_full_search", counted)
     for seed in range(40):
@@ -270,3 +270,43 @@ def test_the_colour_is_worked_out_when_not_given(monkeypatch: pytest.MonkeyPatch
     blue[:] = (200, 120, 40)  # BGR: a saturated blue
     assert recogniser.read_crop(blue)[0].text == "113고2060"
     assert recogniser.plate(blue).plate_type == "ev"
+
+
+def test_the_regional_start_takes_only_plates_that_begin_with_their_region() -> None:
+    from qrpark.plates.domain import GRAMMAR_START_REGIONAL, REGIONS, grammar_accepts, tokenize
+
+    assert grammar_accepts(tokenize("서울72바6984"), GRAMMAR_START_REGIONAL)
+    assert not grammar_accepts(tokenize("72바6984"), GRAMMAR_START_REGIONAL)
+    assert grammar_accepts(tokenize("72바6984"))
+    # A faint region ahead of a plain read: greedy drops it, the regional search keeps it.
+    steps = spell("72바6984", start=8)
+    steps[3] = {"경기": 0.3, "": 0.7}
+    lp = logits(steps)
+    assert constrained(lp).text == "72바6984"
+    assert not greedy(lp, GRAMMAR_START_REGIONAL).valid
+    regional = constrained(lp, start=GRAMMAR_START_REGIONAL)
+    assert (regional.text, regional.valid) == ("경기72바6984", True)
+    # The same from the vectorised search, which the pruned one gives way to on a flat lattice.
+    assert decode._full_search(lp, GRAMMAR_START_REGIONAL) == regional
+    # No region anywhere: the only valid reads invent one, at a confidence no threshold takes.
+    bare = constrained(logits(spell("72바6984", start=8)), start=GRAMMAR_START_REGIONAL)
+    assert bare.valid
+    assert bare.text[:2] in REGIONS
+    assert bare.confidence < 0.01
+
+
+def test_a_yellow_or_orange_plate_is_read_with_its_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A construction-machinery plate whose region, alone on a faint top line, lost to blanks.
+    steps = spell("04노7823", start=8)
+    steps[3] = {"경기": 0.3, "": 0.7}
+    recogniser = _reading(monkeypatch, steps)
+    square = np.full((150, 330, 3), 200, np.uint8)
+    for colour, expected in (
+        ("white", "04노7823"),
+        ("green", "04노7823"),
+        ("blue", "04노7823"),
+        ("yellow", "경기04노7823"),
+        ("orange", "경기04노7823"),
+    ):
+        decoded, _ = recogniser.read_crop(square, colour)
+        assert (decoded.text, decoded.valid) == (expected, True), colour

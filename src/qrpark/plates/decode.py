@@ -86,39 +86,40 @@ def _collapse(path: npt.NDArray[np.int64], probs: F32) -> tuple[list[str], list[
     return tokens, confs
 
 
-def _result(path: npt.NDArray[np.int64], log_probs: F32) -> Decoded:
+def _result(path: npt.NDArray[np.int64], log_probs: F32, start: str) -> Decoded:
     probs = np.exp(log_probs)
     tokens, confs = _collapse(path, probs)
     score = float(log_probs[np.arange(len(path)), path].sum())
-    valid = bool(tokens) and grammar_accepts(tokens)
+    valid = bool(tokens) and grammar_accepts(tokens, start)
     return Decoded("".join(tokens), tuple(tokens), tuple(confs), score, valid)
 
 
-def greedy(log_probs: F32) -> Decoded:
-    """Unconstrained best path."""
-    return _result(np.argmax(log_probs, axis=1).astype(np.int64), log_probs)
+def greedy(log_probs: F32, start: str = GRAMMAR_START) -> Decoded:
+    """Unconstrained best path (valid when the grammar accepts it from ``start``)."""
+    return _result(np.argmax(log_probs, axis=1).astype(np.int64), log_probs, start)
 
 
-def constrained(log_probs: F32, beat: float | None = None) -> Decoded:
-    """Best path whose collapsed string the Korean plate grammar accepts.
+def constrained(log_probs: F32, beat: float | None = None, start: str = GRAMMAR_START) -> Decoded:
+    """Best path whose collapsed string the Korean plate grammar accepts from ``start``
+    (``GRAMMAR_START_REGIONAL``: only plates that begin with their region).
 
     Falls back to the greedy read (marked invalid) when no valid path fits in the columns. With
     ``beat``, only valid paths scoring at least ``beat`` are looked for, and the greedy read is
     returned (invalid) when there is none: a caller holding a valid read that scores ``beat``
     has no use for a worse one.
     """
-    first = greedy(log_probs)
+    first = greedy(log_probs, start)
     if first.valid or (beat is not None and first.log_prob < beat):
         return first
     # The greedy path's score is every column's best: no path scores more.
     floor = first.log_prob - _DELTA if beat is None else beat
-    settled, path = _pruned_search(log_probs, floor)
+    settled, path = _pruned_search(log_probs, floor, start)
     if path is not None:
-        return _result(path, log_probs)
+        return _result(path, log_probs, start)
     if settled and beat is not None:
         return first
     # Too many labels within reach, or (with no beat) no valid path within _DELTA of greedy.
-    best = _full_search(log_probs)
+    best = _full_search(log_probs, start)
     if best is None or (beat is not None and best.log_prob < beat):
         return first
     return best
@@ -151,9 +152,11 @@ def _transitions() -> tuple[list[list[int]], list[int]]:
 _NEXT, _NEED = _transitions()
 
 
-def _pruned_search(log_probs: F32, floor: float) -> tuple[bool, npt.NDArray[np.int64] | None]:
-    """The best valid frame labelling among those scoring at least ``floor``, if the search is
-    small enough to run as a plain loop.
+def _pruned_search(
+    log_probs: F32, floor: float, start_state: str = GRAMMAR_START
+) -> tuple[bool, npt.NDArray[np.int64] | None]:
+    """The best valid frame labelling from ``start_state`` among those scoring at least
+    ``floor``, if the search is small enough to run as a plain loop.
 
     Returns ``(False, None)`` when too many labels come within reach of ``floor`` (the caller
     runs the full search), ``(True, None)`` when no valid path scores ``floor`` or more, and
@@ -174,7 +177,7 @@ def _pruned_search(log_probs: F32, floor: float) -> tuple[bool, npt.NDArray[np.i
     ):
         columns[t].append((label, value))
     rest = (np.cumsum(top[::-1])[::-1] - top).tolist()  # the best of the columns after t
-    start = _STATE_INDEX[GRAMMAR_START]
+    start = _STATE_INDEX[start_state]
     cur: dict[tuple[int, int], float] = {}
     for label, value in columns[0]:
         g = start if label == 0 else _NEXT[start][label]
@@ -210,9 +213,9 @@ def _pruned_search(log_probs: F32, floor: float) -> tuple[bool, npt.NDArray[np.i
     return True, np.array(path[::-1], np.int64)
 
 
-def _full_search(log_probs: F32) -> Decoded | None:
+def _full_search(log_probs: F32, start_state: str = GRAMMAR_START) -> Decoded | None:
     """The vectorised Viterbi search over every (grammar state, label) pair: the best valid
-    path, or None when none fits in the columns."""
+    path from ``start_state``, or None when none fits in the columns."""
     n_t, n_c = log_probs.shape
     n_g = len(_STATES)
     states = np.arange(n_g)
@@ -220,11 +223,11 @@ def _full_search(log_probs: F32) -> Decoded | None:
     score = np.full((n_g, n_c), _NEG, np.float64)
     back = np.zeros((n_t, n_g, n_c, 2), np.int32)  # (previous g, previous l)
     lp = log_probs.astype(np.float64)
-    start = _STATE_INDEX[GRAMMAR_START]
+    start = _STATE_INDEX[start_state]
     score[start, 0] = lp[0, 0]
     back[0, start, 0] = (start, 0)
     for kind, ids in _KIND_IDS.items():
-        nxt = GRAMMAR[GRAMMAR_START].get(kind)
+        nxt = GRAMMAR[start_state].get(kind)
         if nxt is not None:
             g2 = _STATE_INDEX[nxt]
             score[g2, ids] = lp[0, ids]
@@ -261,7 +264,7 @@ def _full_search(log_probs: F32) -> Decoded | None:
     end_l = int(np.argmax(score[acc]))
     if score[acc, end_l] <= _NEG / 2:
         return None
-    return _result(_backtrack(back, acc, end_l), log_probs)
+    return _result(_backtrack(back, acc, end_l), log_probs, start_state)
 
 
 def _backtrack(back: npt.NDArray[np.int32], state: int, label: int) -> npt.NDArray[np.int64]:

@@ -168,9 +168,11 @@ def token_kind(token: str) -> str:
     raise ValueError(f"not a plate token: {token!r}")
 
 
-# States: name -> {kind: next state}. Accepting state is "done".
+# States: name -> {kind: next state}. Accepting state is "done". Two starts: "start" takes any
+# plate; "start_regional" only one that begins with its region, as yellow and orange plates do.
 GRAMMAR: dict[str, dict[str, str]] = {
     "start": {KIND_REGION: "r", KIND_DIGIT: "c1"},
+    "start_regional": {KIND_REGION: "r"},
     "r": {KIND_DIGIT: "rc1"},
     "rc1": {KIND_DIGIT: "rc2", KIND_SYLLABLE: "s0"},
     "rc2": {KIND_SYLLABLE: "s0"},
@@ -184,12 +186,16 @@ GRAMMAR: dict[str, dict[str, str]] = {
     "done": {},
 }
 GRAMMAR_START = "start"
+#: The start for a plate known to print its region (a yellow commercial or orange
+#: construction-machinery plate): a read without one is not a valid read of it.
+GRAMMAR_START_REGIONAL = "start_regional"
 GRAMMAR_ACCEPT = "done"
 
 
-def grammar_accepts(tokens: Sequence[str]) -> bool:
-    """True when the token sequence is a whole valid Korean plate (same as the regex)."""
-    state = GRAMMAR_START
+def grammar_accepts(tokens: Sequence[str], start: str = GRAMMAR_START) -> bool:
+    """True when the token sequence is a whole valid Korean plate (same as the regex), or from
+    ``GRAMMAR_START_REGIONAL`` a whole valid plate that begins with its region."""
+    state = start
     for token in tokens:
         nxt = GRAMMAR[state].get(token_kind(token))
         if nxt is None:

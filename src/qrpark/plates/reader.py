@@ -20,6 +20,8 @@ import numpy.typing as npt
 from qrpark.plates.decode import Decoded, constrained, greedy
 from qrpark.plates.detector import FinderModelMissingError, LearnedFinder, onnx_session
 from qrpark.plates.domain import (
+    GRAMMAR_START,
+    GRAMMAR_START_REGIONAL,
     REGIONS,
     TOKEN_INDEX,
     TOKENS,
@@ -47,6 +49,9 @@ KR_MODEL = MODEL_DIR / "kr_plate_crnn.onnx"
 _REGION_IDS = np.array([TOKEN_INDEX[r] for r in REGIONS])
 #: Log-probability given to a token the plate cannot print: no path through it can win.
 _IMPOSSIBLE = np.float32(-1e4)
+#: Backgrounds of the plates that always print their region: yellow commercial plates and orange
+#: construction-machinery plates, one line or two.
+REGIONAL_COLOURS = frozenset({"yellow", "orange"})
 
 
 class Mode(StrEnum):
@@ -214,13 +219,17 @@ class KoreanRecognizer:
 
         ``colour`` is the plate's background (``plate_colour``, worked out when not given): a
         blue one-line plate is an EV plate, which prints no region, so its one-line read may hold
-        none. (Two-line reads keep them: a faded green regional plate can look blue.)
+        none. (Two-line reads keep them: a faded green regional plate can look blue.) A yellow or
+        orange plate (``REGIONAL_COLOURS``) always prints its region, so its read must begin with
+        one: a read that lost the region to a small or faint top line is not taken for the plate.
         """
         views = self.views(crop)
         layouts = [lay for lay, _ in views]
         batch = np.stack([model_input(view, lay, self.arrange_version) for lay, view in views])
         lps = self.log_probs(batch)
-        if (colour or plate_colour(crop)) == "blue":
+        colour = colour or plate_colour(crop)
+        start = GRAMMAR_START_REGIONAL if colour in REGIONAL_COLOURS else GRAMMAR_START
+        if colour == "blue":
             lps = lps.copy()
             one_line = np.array([lay is Layout.ONE_LINE for lay in layouts])
             lps[np.ix_(one_line, np.arange(lps.shape[1]), _REGION_IDS)] = _IMPOSSIBLE
@@ -228,12 +237,12 @@ class KoreanRecognizer:
         # to win, so a view's constrained search only looks for valid paths at or above it
         # (and is skipped when even its unconstrained best path scores below). Views are
         # searched from the highest greedy score down, so the floor rises early.
-        firsts = [greedy(lp) for lp in lps]
+        firsts = [greedy(lp, start) for lp in lps]
         floor = max((d.log_prob for d in firsts if d.valid), default=None)
         reads = list(firsts)
         for i in sorted(range(len(firsts)), key=lambda i: -firsts[i].log_prob):
             if not firsts[i].valid:
-                reads[i] = constrained(lps[i], beat=floor)
+                reads[i] = constrained(lps[i], beat=floor, start=start)
                 if reads[i].valid and (floor is None or reads[i].log_prob > floor):
                     floor = reads[i].log_prob
         return max(zip(reads, layouts, strict=True), key=lambda r: (r[0].valid, r[0].log_prob))
