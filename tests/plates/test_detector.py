@@ -197,3 +197,23 @@ def test_reader_with_both_finders_reads_a_scene_plate(model_fonts: generate.Type
         right += any(p.text == text for p in result.plates)
         assert result.candidate_boxes == tuple(c.box for c in reader.candidates(image))
     assert right >= 3
+
+
+def test_merge_keeps_a_two_line_plate_beside_its_line() -> None:
+    # The classical finder's whole two-line plate (200×100) and the learned finder's box round
+    # its lower line: they overlap by more than 0.3, but the line does not stand for the plate.
+    whole = Candidate(
+        np.array([[0, 0], [200, 0], [200, 100], [0, 100]], np.float32),
+        5.0,
+        np.zeros((1, 1, 3), np.uint8),
+    )
+    line = Candidate(
+        np.array([[10, 40], [190, 40], [190, 95], [10, 95]], np.float32),
+        0.9,
+        np.zeros((1, 1, 3), np.uint8),
+    )
+    assert box_iou(whole.box, line.box) > 0.3
+    assert merge_candidates([line], [whole], 6) == [line, whole]
+    # A box round the same place that is not a line of it is still dropped.
+    shifted = Candidate(whole.quad + np.float32(10), 4.0, whole.crop)
+    assert merge_candidates([whole], [shifted], 6) == [whole]

@@ -106,3 +106,23 @@ def test_a_two_line_plate_is_not_lost_to_its_lower_line() -> None:
     assert any(box_iou(b, truth) >= 0.5 for b in boxes)
     # Its lower line is still offered too: the reader keeps the better read of the place.
     assert any(0 < box_iou(b, truth) < 0.5 for b in boxes)
+
+
+def test_a_line_read_does_not_stand_for_its_plate() -> None:
+    from qrpark.plates.reader import PlateRead, without_line_reads
+
+    def read(text: str, confidence: float, box: tuple[int, int, int, int]) -> PlateRead:
+        return PlateRead(text, confidence, confidence >= 0.97, "construction", box=box)
+
+    # A plate for hire: the whole plate read less surely than its lower line, which is another
+    # valid plate. The line's read goes; the whole plate's stands, rejected as it was read.
+    whole = read("경기04노7823", 0.9, (100, 100, 200, 100))
+    line = read("04노7823", 0.999, (105, 145, 190, 50))
+    assert without_line_reads([line, whole]) == [whole]
+    # A line read that the whole read does not end with is another reading of the place: both
+    # stay, and the reader's overlap rule picks one.
+    other = read("04노7828", 0.999, (105, 145, 190, 50))
+    assert without_line_reads([other, whole]) == [other, whole]
+    # Neither does a read of the same text from a box that is not one of the plate's lines.
+    beside = read("04노7823", 0.999, (400, 100, 200, 100))
+    assert without_line_reads([beside, whole]) == [beside, whole]

@@ -1064,10 +1064,18 @@ def track(
     ]
 
 
+#: The kinds of plate a scene draws unless told others.
+SCENE_KINDS = ("white7", "white8", "ev", "yellow2", "green2_region")
+
+
 def scene(
-    rng: np.random.Generator, fonts: Typefaces, size: tuple[int, int] = (1280, 720)
+    rng: np.random.Generator,
+    fonts: Typefaces,
+    size: tuple[int, int] = (1280, 720),
+    kinds: tuple[str, ...] = SCENE_KINDS,
 ) -> tuple[np.ndarray, str, np.ndarray]:
-    """A street-like frame (BGR) with one plate on a car-like block; returns (image, text, quad)."""
+    """A street-like frame (BGR) with one plate of one of ``kinds`` on a car-like block; returns
+    (image, text, quad)."""
     w, h = size
     img = _background(rng, w, h)
     for _ in range(int(rng.integers(5, 20))):
@@ -1078,7 +1086,7 @@ def scene(
             cv2.line(img, p1, p2, col, int(rng.integers(1, 6)))
         else:
             cv2.rectangle(img, p1, p2, col, -1)
-    kind = str(rng.choice(["white7", "white8", "ev", "yellow2", "green2_region"]))
+    kind = str(rng.choice(list(kinds)))
     plate, text = render_plate(rng, kind, fonts)
     plate = cv2.cvtColor(plate, cv2.COLOR_RGB2BGR)
     ph, pw = plate.shape[:2]

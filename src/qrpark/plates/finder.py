@@ -184,7 +184,7 @@ def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
     return inter / union if union else 0.0
 
 
-def _holds_as_line(outer: tuple[int, int, int, int], inner: tuple[int, int, int, int]) -> bool:
+def holds_as_line(outer: tuple[int, int, int, int], inner: tuple[int, int, int, int]) -> bool:
     """Whether ``outer`` is shaped like a two-line plate and ``inner`` like one of its lines.
 
     A two-line plate's lower line alone often counts more characters than the whole plate and
@@ -253,7 +253,7 @@ def find_plates(image: U8Image, max_candidates: int = 6) -> list[Candidate]:
     for score, quad in scored:
         full = (quad / scale).astype(np.float32)
         cand_box = Candidate(full, score, np.zeros((1, 1, 3), np.uint8)).box
-        if any(_iou(cand_box, b) > 0.3 and not _holds_as_line(cand_box, b) for b in boxes):
+        if any(_iou(cand_box, b) > 0.3 and not holds_as_line(cand_box, b) for b in boxes):
             continue
         boxes.append(cand_box)
         expanded = expand_quad(full, 0.06, 0.16)

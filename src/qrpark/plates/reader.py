@@ -30,7 +30,7 @@ from qrpark.plates.domain import (
     normalise,
     parse_korean,
 )
-from qrpark.plates.finder import Candidate, find_plates
+from qrpark.plates.finder import Candidate, find_plates, holds_as_line
 from qrpark.plates.preprocess import (
     ARRANGE_VERSIONS,
     MAX_SIDE_TRIM,
@@ -374,8 +374,9 @@ class PlateReader:
         found = [r for r in reads if r.confidence > 0]
         if not any(r.accepted for r in found) and self._latin is not None:
             found.extend(self._latin.scene(image))
-        # One read per place: drop weaker reads overlapping a stronger one.
-        ranked = _rank(found)
+        # One read per place: drop reads of a line that a whole plate's read holds, then weaker
+        # reads overlapping a stronger one.
+        ranked = _rank(without_line_reads(found))
         kept: list[PlateRead] = []
         for r in ranked:
             if r.box and any(k.box and _overlap(r.box, k.box) > 0.3 for k in kept):
@@ -386,15 +387,40 @@ class PlateReader:
         )
 
 
+def without_line_reads(reads: list[PlateRead]) -> list[PlateRead]:
+    """``reads`` less each read of one line of a two-line plate whose whole read holds it.
+
+    The lower line of a construction-machinery plate alone reads as a valid plate (``04노7823``
+    under ``경기``), often more confidently than the whole plate's ``경기04노7823``, and would
+    outrank it as the read of that place: a plate that is not the car's, accepted. A read is
+    dropped where another read's box holds its box as a line (``holds_as_line``) and that read's
+    text is longer and ends with its text; the whole plate's read stands for the place, with its
+    own confidence and acceptance."""
+    return [r for r in reads if not any(_is_line_of(r, whole) for whole in reads)]
+
+
+def _is_line_of(line: PlateRead, whole: PlateRead) -> bool:
+    return (
+        line.box is not None
+        and whole.box is not None
+        and len(whole.text) > len(line.text)
+        and whole.text.endswith(line.text)
+        and holds_as_line(whole.box, line.box)
+    )
+
+
 def merge_candidates(
     first: list[Candidate], second: list[Candidate], limit: int
 ) -> list[Candidate]:
     """Both finders' candidates taken in turn by rank, each dropped where it overlaps (IoU >
-    0.3) one already taken, at most ``limit``."""
+    0.3) one already taken, at most ``limit``; as in the classical finder, a box shaped like a
+    two-line plate is kept beside one it holds as a line (``holds_as_line``)."""
     out: list[Candidate] = []
     for pair in zip_longest(first, second):
         for cand in pair:
-            if cand is None or any(_overlap(cand.box, c.box) > 0.3 for c in out):
+            if cand is None or any(
+                _overlap(cand.box, c.box) > 0.3 and not holds_as_line(cand.box, c.box) for c in out
+            ):
                 continue
             out.append(cand)
     return out[:limit]
