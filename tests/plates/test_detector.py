@@ -217,3 +217,21 @@ def test_merge_keeps_a_two_line_plate_beside_its_line() -> None:
     # A box round the same place that is not a line of it is still dropped.
     shifted = Candidate(whole.quad + np.float32(10), 4.0, whole.crop)
     assert merge_candidates([whole], [shifted], 6) == [whole]
+
+
+def test_both_finders_read_a_plate_for_hire_whole() -> None:
+    # In this scene (a plate for hire drawn with generator 14's faces) one finder's box round the
+    # plate's lower line outranked the other's round the whole plate, and the merge dropped the
+    # whole plate: the reader read `94로2220`, its region lost.
+    from qrpark.plates.reader import PlateReader
+
+    try:
+        faces = generate.with_options(
+            generate.typefaces(14, strict=True), [("machinery_top", 1.0), ("machinery_mark", 1.0)]
+        )
+    except RuntimeError as exc:
+        pytest.skip(f"synthetic plates need every face: {exc}")
+    image, text, _quad = generate.scene(np.random.default_rng(5423), faces, kinds=("orange2",))
+    assert text == "울산94로2220"
+    plates = PlateReader(finder="both").read(image).plates
+    assert [(p.text, p.accepted) for p in plates] == [(text, True)]

@@ -189,7 +189,8 @@ def holds_as_line(outer: tuple[int, int, int, int], inner: tuple[int, int, int, 
 
     A two-line plate's lower line alone often counts more characters than the whole plate and
     so ranks above it; suppressed by that line, the whole plate, region and all, was never
-    read. The reader reads both and keeps the better read of the place."""
+    read. The reader reads both and keeps the better read of the place, or the whole plate's
+    where it ends with the line's (``reader.without_line_reads``)."""
     _, _, ow, oh = outer
     _, _, iw, ih = inner
     if not 1.3 <= ow / max(oh, 1) <= 3.0:
