@@ -198,6 +198,13 @@ def holds_as_line(outer: tuple[int, int, int, int], inner: tuple[int, int, int, 
     return _intersection(outer, inner) >= 0.85 * iw * ih and iw >= 0.5 * ow and ih <= 0.75 * oh
 
 
+def same_place(box: tuple[int, int, int, int], kept: tuple[int, int, int, int]) -> bool:
+    """Whether a candidate ``box`` stands for the same place as a box already ``kept`` and so
+    gives way to it: it overlaps it (IoU > 0.3), unless it holds it as a line
+    (``holds_as_line``), where the whole two-line plate is kept beside its line."""
+    return _iou(box, kept) > 0.3 and not holds_as_line(box, kept)
+
+
 def box_iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
     """Intersection over union of two (x, y, w, h) boxes."""
     return _iou(a, b)
@@ -254,7 +261,7 @@ def find_plates(image: U8Image, max_candidates: int = 6) -> list[Candidate]:
     for score, quad in scored:
         full = (quad / scale).astype(np.float32)
         cand_box = Candidate(full, score, np.zeros((1, 1, 3), np.uint8)).box
-        if any(_iou(cand_box, b) > 0.3 and not holds_as_line(cand_box, b) for b in boxes):
+        if any(same_place(cand_box, b) for b in boxes):
             continue
         boxes.append(cand_box)
         expanded = expand_quad(full, 0.06, 0.16)

@@ -30,7 +30,7 @@ from qrpark.plates.domain import (
     normalise,
     parse_korean,
 )
-from qrpark.plates.finder import Candidate, find_plates, holds_as_line
+from qrpark.plates.finder import Candidate, find_plates, holds_as_line, same_place
 from qrpark.plates.preprocess import (
     ARRANGE_VERSIONS,
     MAX_SIDE_TRIM,
@@ -413,14 +413,12 @@ def merge_candidates(
     first: list[Candidate], second: list[Candidate], limit: int
 ) -> list[Candidate]:
     """Both finders' candidates taken in turn by rank, each dropped where it overlaps (IoU >
-    0.3) one already taken, at most ``limit``; as in the classical finder, a box shaped like a
-    two-line plate is kept beside one it holds as a line (``holds_as_line``)."""
+    0.3) one already taken, at most ``limit``; as in the classical finder (``same_place``), a
+    box shaped like a two-line plate is kept beside one it holds as a line."""
     out: list[Candidate] = []
     for pair in zip_longest(first, second):
         for cand in pair:
-            if cand is None or any(
-                _overlap(cand.box, c.box) > 0.3 and not holds_as_line(cand.box, c.box) for c in out
-            ):
+            if cand is None or any(same_place(cand.box, c.box) for c in out):
                 continue
             out.append(cand)
     return out[:limit]
