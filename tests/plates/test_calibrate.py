@@ -69,6 +69,24 @@ def test_calibration_can_set_the_views_it_calibrates_for(
 
 
 @pytest.mark.usefixtures("every_face")
+def test_calibration_can_set_the_confidence_it_calibrates_for(
+    tmp_path: Path, fonts: generate.Typefaces
+) -> None:
+    model = model_copy(tmp_path)
+    weakest = calibrate.product_reads(model, seed=5, n=20, workers=1)
+    calibrate.calibrate_card(model, seed=5, n=20, workers=1, confidence="text_posterior")
+    card = json.loads(model.with_suffix(".json").read_text(encoding="utf-8"))
+    assert card["confidence"] == "text_posterior"
+    posterior = calibrate.product_reads(model, seed=5, n=20, workers=1)
+    # The same reads, each with the other measure's confidence.
+    assert np.array_equal(posterior.correct, weakest.correct)
+    assert not np.allclose(posterior.conf, weakest.conf)
+    calibrate.calibrate_card(model, seed=5, n=20, workers=1)
+    card = json.loads(model.with_suffix(".json").read_text(encoding="utf-8"))
+    assert card["confidence"] == "text_posterior"
+
+
+@pytest.mark.usefixtures("every_face")
 def test_synthetic_check_scores_held_out_typefaces(
     tmp_path: Path, fonts: generate.Typefaces
 ) -> None:

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import itertools
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -225,7 +228,7 @@ def test_a_crop_reads_as_the_best_of_its_views_searched_alone(
         rng = np.random.default_rng(seed)
         lps = np.stack([_peaked(rng) for _ in range(n_views)])
         monkeypatch.setattr(recogniser, "log_probs", lambda batch, lps=lps: lps)
-        decoded, _ = recogniser.read_crop(square, "white")
+        decoded = recogniser.read_crop(square, "white").decoded
         alone = [constrained(lp) for lp in lps]
         best = max(alone, key=lambda d: (d.valid, d.log_prob))
         assert (decoded.text, decoded.valid) == (best.text, best.valid)
@@ -249,16 +252,16 @@ def test_a_blue_one_line_plate_is_read_without_a_region(monkeypatch: pytest.Monk
     recogniser = _reading(monkeypatch, steps)
     one_line = np.full((40, 200, 3), 200, np.uint8)
     for colour, expected in (("white", "인천13고2060"), ("yellow", "인천13고2060")):
-        decoded, _ = recogniser.read_crop(one_line, colour)
+        decoded = recogniser.read_crop(one_line, colour).decoded
         assert decoded.text == expected
-    decoded, _ = recogniser.read_crop(one_line, "blue")
+    decoded = recogniser.read_crop(one_line, "blue").decoded
     # An EV plate prints no region: the read gives the badge's column to the class digits.
     assert decoded.text == "113고2060"
     assert decoded.valid
     # A crop whose shape leaves its layout open is also read as two lines, and that read may keep
     # a region: a faded green regional plate can look blue.
     square = np.full((150, 330, 3), 200, np.uint8)
-    decoded, _ = recogniser.read_crop(square, "blue")
+    decoded = recogniser.read_crop(square, "blue").decoded
     assert decoded.text == "인천13고2060"
 
 
@@ -268,7 +271,7 @@ def test_the_colour_is_worked_out_when_not_given(monkeypatch: pytest.MonkeyPatch
     recogniser = _reading(monkeypatch, steps)
     blue = np.zeros((40, 200, 3), np.uint8)
     blue[:] = (200, 120, 40)  # BGR: a saturated blue
-    assert recogniser.read_crop(blue)[0].text == "113고2060"
+    assert recogniser.read_crop(blue).decoded.text == "113고2060"
     assert recogniser.plate(blue).plate_type == "ev"
 
 
@@ -308,5 +311,92 @@ def test_a_yellow_or_orange_plate_is_read_with_its_region(monkeypatch: pytest.Mo
         ("yellow", "경기04노7823"),
         ("orange", "경기04노7823"),
     ):
-        decoded, _ = recogniser.read_crop(square, colour)
+        decoded = recogniser.read_crop(square, colour).decoded
         assert (decoded.text, decoded.valid) == (expected, True), colour
+
+
+def _collapse_ids(path: tuple[int, ...]) -> list[int]:
+    out, prev = [], 0
+    for k in path:
+        if k and k != prev:
+            out.append(k)
+        prev = k
+    return out
+
+
+@pytest.mark.parametrize(
+    ("columns", "tokens", "labels"),
+    [(4, 3, [1, 2]), (5, 3, [1, 1]), (3, 2, []), (6, 4, [2, 3, 2]), (5, 4, [3])],
+)
+def test_the_text_posterior_sums_every_labelling_of_the_text(
+    columns: int, tokens: int, labels: list[int]
+) -> None:
+    """Against every frame labelling enumerated: the sum of the probabilities of those that
+    collapse to the text, per view (a repeated label needs a blank between its copies)."""
+    rng = np.random.default_rng(columns * 10 + tokens)
+    x = rng.normal(size=(2, columns, tokens))
+    lp = x - np.log(np.exp(x).sum(axis=-1, keepdims=True))
+    expected = []
+    for view in lp:
+        total = -np.inf
+        for path in itertools.product(range(tokens), repeat=columns):
+            if _collapse_ids(path) == labels:
+                total = np.logaddexp(total, sum(view[t, k] for t, k in enumerate(path)))
+        expected.append(total)
+    got = decode.text_log_posterior(lp.astype(np.float32), labels)
+    assert got == pytest.approx(expected, abs=1e-5)
+
+
+def test_the_text_posterior_is_at_least_the_best_path_and_less_where_columns_waver() -> None:
+    sure = logits(spell("12가3456"))
+    unsure_steps = spell("12가3456")
+    unsure_steps[8] = {"가": 0.55, "나": 0.4}
+    unsure = logits(unsure_steps)
+    for lp in (sure, unsure):
+        d = constrained(lp)
+        labels = [TOKEN_INDEX[t] for t in d.tokens]
+        assert decode.text_log_posterior(lp[None], labels)[0] >= d.log_prob - 1e-6
+    labels = [TOKEN_INDEX[t] for t in tokenize("12가3456")]
+    both = decode.text_log_posterior(np.stack([sure, unsure]), labels)
+    assert both[1] < both[0] - 0.5  # the syllable's doubt costs the whole text
+    assert np.exp(both[1]) < 0.6
+
+
+def test_a_card_may_take_the_text_posterior_as_the_confidence(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A card naming ``text_posterior`` reads the same text in the same layout as one without,
+    with the text's probability over its layout's views, averaged in log space, as the
+    confidence, and a read one view doubts gets less of it than the weakest character gives."""
+    from qrpark.plates.reader import KoreanRecognizer, ModelMissingError
+    from tests.plates.conftest import model_copy
+
+    posterior = KoreanRecognizer(model_path=model_copy(tmp_path, confidence="text_posterior"))
+    weakest = KoreanRecognizer()
+    assert (posterior.confidence_measure, weakest.confidence_measure) == (
+        "text_posterior",
+        "weakest_character",
+    )
+    doubted = spell("12가3456")
+    doubted[8] = {"가": 0.6, "나": 0.38}
+    lps = np.stack([logits(spell("12가3456")), logits(doubted)])  # one layout, two views
+    for recogniser in (posterior, weakest):
+        monkeypatch.setattr(recogniser, "log_probs", lambda batch: lps[: len(batch)])
+    one_line = np.full((40, 200, 3), 200, np.uint8)
+    assert len(posterior.views(one_line)) == 2
+    a, b = posterior.read_crop(one_line, "white"), weakest.read_crop(one_line, "white")
+    assert (a.decoded, a.layout) == (b.decoded, b.layout)
+    assert a.decoded.text == "12가3456"
+    labels = [TOKEN_INDEX[t] for t in a.decoded.tokens]
+    expected = float(np.exp(decode.text_log_posterior(lps, labels).mean()))
+    assert a.confidence == pytest.approx(expected)
+    assert b.confidence == pytest.approx(a.decoded.confidence)
+    assert a.confidence < b.confidence
+    plate = posterior.plate(one_line)
+    assert plate.confidence == pytest.approx(expected)
+    assert plate.accepted == (expected >= posterior.threshold)
+    # Blank columns: the grammar forces a plate through them, which neither view believes.
+    monkeypatch.setattr(posterior, "log_probs", lambda batch: np.stack([logits({})] * len(batch)))
+    assert posterior.read_crop(one_line, "white").confidence < 1e-6
+    with pytest.raises(ModelMissingError, match="confidence"):
+        KoreanRecognizer(model_path=model_copy(tmp_path, confidence="loudest_character"))

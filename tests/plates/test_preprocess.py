@@ -119,8 +119,8 @@ def test_recogniser_reads_the_views_its_card_names(tmp_path: Path) -> None:
     assert [view.shape for _, view in two.views(narrow)] == [(12, 14)]
     tight = KoreanRecognizer(model_path=model_copy(tmp_path, side_trims=[0.03]))
     assert [view.shape for _, view in tight.views(narrow)] == [(12, 14)]
-    _, layout = tight.read_crop(narrow)  # reads it (no empty batch) in its one layout
-    assert layout is Layout.TWO_LINE
+    # reads it (no empty batch) in its one layout
+    assert tight.read_crop(narrow).layout is Layout.TWO_LINE
     for bad in ([], [0.0, 0.5], [-0.1]):
         with pytest.raises(ModelMissingError, match="side_trims"):
             KoreanRecognizer(model_path=model_copy(tmp_path, side_trims=bad))
@@ -142,11 +142,15 @@ def test_two_views_keep_the_more_probable_read(tmp_path: Path, model_fonts: Type
     picked_tight = 0
     for seen in range(1, 201):
         crop = generate.sample(rng, model_fonts).image
-        read, layout = both.read_crop(crop)
+        read = both.read_crop(crop)
         alone = [whole.read_crop(crop), tight.read_crop(crop)]
-        best = max(alone, key=lambda r: (r[0].valid, r[0].log_prob))
-        assert (read.text, read.log_prob, layout) == (best[0].text, best[0].log_prob, best[1])
-        picked_tight += best is alone[1] and alone[1][0].text != alone[0][0].text
+        best = max(alone, key=lambda r: (r.decoded.valid, r.decoded.log_prob))
+        assert (read.decoded.text, read.decoded.log_prob, read.layout) == (
+            best.decoded.text,
+            best.decoded.log_prob,
+            best.layout,
+        )
+        picked_tight += best is alone[1] and alone[1].decoded.text != alone[0].decoded.text
         if seen >= 40 and picked_tight:
             break
     # Within 200 synthetic crops the tighter view changes some reads: the test sees both views

@@ -24,7 +24,7 @@ from training.plates import generate
 from training.plates.dataset import map_chunks
 
 from qrpark.plates.preprocess import Layout
-from qrpark.plates.reader import KoreanRecognizer
+from qrpark.plates.reader import CONFIDENCE_MEASURES, KoreanRecognizer
 
 #: Highest share of wrong reads allowed among accepted synthetic reads.
 TARGET_WRONG_RATE = 0.01
@@ -79,9 +79,9 @@ def _read_chunk(
     kind = np.zeros(count, f"<U{max(map(len, generate.KINDS))}")
     for i in range(count):
         s = generate.sample(rng, faces, kinds=kinds)
-        decoded, _ = recogniser.read_crop(s.image)
-        correct[i] = decoded.valid and decoded.text == s.text
-        conf[i] = decoded.confidence if decoded.valid else 0.0
+        read = recogniser.read_crop(s.image)
+        correct[i] = read.decoded.valid and read.decoded.text == s.text
+        conf[i] = read.confidence
         two_line[i] = s.layout is Layout.TWO_LINE
         kind[i] = s.kind
     return correct, conf, two_line, kind
@@ -119,15 +119,24 @@ def product_reads(
 
 
 def calibrate_card(
-    model: Path, seed: int, n: int, workers: int, side_trims: list[float] | None = None
+    model: Path,
+    seed: int,
+    n: int,
+    workers: int,
+    side_trims: list[float] | None = None,
+    confidence: str | None = None,
 ) -> dict[str, object]:
     """Calibrate ``model`` and write the threshold and its figures into its card; with
-    ``side_trims``, first set the views the recogniser reads it in (the threshold holds for
-    them only)."""
+    ``side_trims``, first set the views the recogniser reads it in, and with ``confidence`` the
+    measure of a read's confidence (``reader.CONFIDENCE_MEASURES``): the threshold holds for
+    those only."""
     card_path = model.with_suffix(".json")
-    if side_trims is not None:
+    if side_trims is not None or confidence is not None:
         card = json.loads(card_path.read_text(encoding="utf-8"))
-        card["side_trims"] = side_trims
+        if side_trims is not None:
+            card["side_trims"] = side_trims
+        if confidence is not None:
+            card["confidence"] = confidence
         card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", "utf-8")
     reads = product_reads(model, seed, n, workers)
     correct, conf = reads.correct, reads.conf
@@ -164,8 +173,16 @@ def main() -> None:
         help="the views to read each crop in, as shares of its width trimmed from each side "
         "(0: as it is); written into the card. Default: the card's own",
     )
+    ap.add_argument(
+        "--confidence",
+        choices=CONFIDENCE_MEASURES,
+        help="how a read's confidence is worked out; written into the card. Default: the "
+        "card's own",
+    )
     args = ap.parse_args()
-    figures = calibrate_card(args.model, args.seed, args.n, args.workers, args.side_trims)
+    figures = calibrate_card(
+        args.model, args.seed, args.n, args.workers, args.side_trims, args.confidence
+    )
     print(json.dumps(figures))
 
 

@@ -13,8 +13,9 @@ plates only. Every model reads the same crops, so each model after the first is 
 with the first crop by crop (``against_first``: the crops each alone reads right, the difference
 and its paired standard error) and at the first model's reject threshold (``at_first_threshold``:
 its accepted share, accepted and exact, and wrong among the accepted there), so that a step of the
-calibration's grid between the two thresholds does not decide a comparison. Real photos are never
-used.
+calibration's grid between the two thresholds does not decide a comparison; and the crops each
+alone reads right and accepts at its own threshold (``accepted_exact_against_first``), for two
+cards whose thresholds hold for different confidences. Real photos are never used.
 """
 
 from __future__ import annotations
@@ -136,15 +137,19 @@ def main() -> None:
     if args.option:
         drawn["options"] = dict(args.option)
     first: np.ndarray | None = None
+    first_accepted = np.zeros(0, bool)
     first_threshold = 0.0
     for model in args.model:
         reads = product_reads(model, args.seed, args.n, args.workers, faces, SPLIT, kinds)
         result = figures(model, args.n, reads)
+        accepted_exact = reads.correct & (reads.conf >= result["reject_threshold"])
         if first is None:
             first, first_threshold = reads.correct, result["reject_threshold"]
+            first_accepted = accepted_exact
         else:  # every model reads the same crops, so the comparison is paired
             result["against_first"] = paired(first, reads.correct)
             result["at_first_threshold"] = at_threshold(reads, first_threshold)
+            result["accepted_exact_against_first"] = paired(first_accepted, accepted_exact)
         print(json.dumps({**drawn, **result}, ensure_ascii=False), flush=True)
 
 

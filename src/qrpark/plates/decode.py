@@ -275,3 +275,33 @@ def _backtrack(back: npt.NDArray[np.int32], state: int, label: int) -> npt.NDArr
         path[t] = label
         state, label = (int(v) for v in back[t, state, label])
     return path
+
+
+def text_log_posterior(log_probs: F32, labels: list[int]) -> npt.NDArray[np.float64]:
+    """log P(``labels`` | columns) of each view in ``log_probs`` (views × columns × tokens):
+    the probability of the string summed over every frame labelling that collapses to it (the
+    CTC forward pass), where a path's score is one labelling's alone.
+
+    A read whose characters the columns also spread over other labellings of other strings
+    scores less here than its best path suggests; one the columns agree on scores about its
+    characters' probabilities multiplied."""
+    lps = np.asarray(log_probs, np.float64)
+    # The labels with a blank before, between and after them; a state may skip the blank
+    # before it where its label differs from the one two states back.
+    ext = np.zeros(2 * len(labels) + 1, np.int64)
+    ext[1::2] = labels
+    skip = np.zeros(len(ext), bool)
+    skip[2:] = (ext[2:] != 0) & (ext[2:] != ext[:-2])
+    emit = lps[:, :, ext]
+    alpha = np.full((lps.shape[0], len(ext)), -np.inf)
+    alpha[:, 0] = emit[:, 0, 0]
+    if len(ext) > 1:
+        alpha[:, 1] = emit[:, 0, 1]
+    stay = np.empty_like(alpha)
+    for t in range(1, lps.shape[1]):
+        stay[:, 0] = alpha[:, 0]
+        stay[:, 1:] = np.logaddexp(alpha[:, 1:], alpha[:, :-1])
+        stay[:, 2:][:, skip[2:]] = np.logaddexp(stay[:, 2:], alpha[:, :-2])[:, skip[2:]]
+        alpha = stay + emit[:, t]
+    ends = alpha[:, -1] if len(ext) == 1 else np.logaddexp(alpha[:, -1], alpha[:, -2])
+    return np.asarray(ends, np.float64)

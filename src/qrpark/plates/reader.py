@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from qrpark.plates.decode import Decoded, constrained, greedy
+from qrpark.plates.decode import Decoded, constrained, greedy, text_log_posterior
 from qrpark.plates.detector import FinderModelMissingError, LearnedFinder, onnx_session
 from qrpark.plates.domain import (
     GRAMMAR_START,
@@ -52,6 +52,14 @@ _IMPOSSIBLE = np.float32(-1e4)
 #: Backgrounds of the plates that always print their region: yellow commercial plates and orange
 #: construction-machinery plates, one line or two.
 REGIONAL_COLOURS = frozenset({"yellow", "orange"})
+#: How a read's confidence is worked out, named by the model card's ``confidence`` (a card
+#: without the field means the first): its weakest character's probability on the read's best
+#: path, or the read's whole text's probability over every path to it, averaged in log space
+#: over the card's views of the read's layout (docs/plates.md, *A read's confidence from its
+#: text in every view*). The card's reject threshold is calibrated for its measure.
+WEAKEST_CHARACTER = "weakest_character"
+TEXT_POSTERIOR = "text_posterior"
+CONFIDENCE_MEASURES = (WEAKEST_CHARACTER, TEXT_POSTERIOR)
 
 
 class Mode(StrEnum):
@@ -98,6 +106,16 @@ class PlateRead:
             "box": list(self.box) if self.box else None,
             "layout": self.layout,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class CropRead:
+    """The recogniser's read of one crop: the winning decoded path, its layout and the read's
+    confidence by the card's measure (0 for an invalid read)."""
+
+    decoded: Decoded
+    layout: Layout
+    confidence: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +193,8 @@ class KoreanRecognizer:
     #: The views each layout is read in: the share of the crop's width trimmed from each side
     #: (0: the crop as it is). The reject threshold is calibrated for exactly these views.
     side_trims: tuple[float, ...] = field(init=False)
+    #: How a read's confidence is worked out (``CONFIDENCE_MEASURES``), from the card.
+    confidence_measure: str = field(init=False)
     _session: Any = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -197,6 +217,12 @@ class KoreanRecognizer:
                 f"the model card's side_trims {self.side_trims} must be one or more shares "
                 f"between 0 and {MAX_SIDE_TRIM}"
             )
+        self.confidence_measure = str(meta.get("confidence", WEAKEST_CHARACTER))
+        if self.confidence_measure not in CONFIDENCE_MEASURES:
+            raise ModelMissingError(
+                f"the model card's confidence {self.confidence_measure!r} is none of "
+                f"{', '.join(CONFIDENCE_MEASURES)}"
+            )
         self._session = onnx_session(self.model_path, self.threads)
 
     def log_probs(self, batch: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -213,9 +239,10 @@ class KoreanRecognizer:
         kept = [view for view in framed if view is not None] or [grey]
         return [(lay, view) for lay in candidate_layouts(w, h) for view in kept]
 
-    def read_crop(self, crop: U8Image, colour: str | None = None) -> tuple[Decoded, Layout]:
+    def read_crop(self, crop: U8Image, colour: str | None = None) -> CropRead:
         """Best grammar-constrained read of a tight plate crop, over the plausible layouts and the
-        card's views of it: the path with the highest log-probability wins.
+        card's views of it: the path with the highest log-probability wins. Its confidence is
+        the card's measure (``CONFIDENCE_MEASURES``).
 
         ``colour`` is the plate's background (``plate_colour``, worked out when not given): a
         blue one-line plate is an EV plate, which prints no region, so its one-line read may hold
@@ -245,19 +272,31 @@ class KoreanRecognizer:
                 reads[i] = constrained(lps[i], beat=floor, start=start)
                 if reads[i].valid and (floor is None or reads[i].log_prob > floor):
                     floor = reads[i].log_prob
-        return max(zip(reads, layouts, strict=True), key=lambda r: (r[0].valid, r[0].log_prob))
+        win = max(range(len(reads)), key=lambda i: (reads[i].valid, reads[i].log_prob))
+        decoded, layout = reads[win], layouts[win]
+        if not decoded.valid:
+            confidence = 0.0
+        elif self.confidence_measure == TEXT_POSTERIOR:
+            # The same text in every view of its layout: a read one view alone makes is doubted.
+            same = [i for i, lay in enumerate(layouts) if lay is layout]
+            labels = [TOKEN_INDEX[t] for t in decoded.tokens]
+            confidence = float(np.exp(text_log_posterior(lps[same], labels).mean()))
+        else:
+            confidence = decoded.confidence
+        return CropRead(decoded, layout, confidence)
 
     def plate(self, crop: U8Image, box: tuple[int, int, int, int] | None = None) -> PlateRead:
         colour = plate_colour(crop)
-        decoded, layout = self.read_crop(crop, colour)
+        read = self.read_crop(crop, colour)
+        decoded = read.decoded
         return PlateRead(
             text=decoded.text,
-            confidence=decoded.confidence if decoded.valid else 0.0,
-            accepted=decoded.valid and decoded.confidence >= self.threshold,
-            plate_type=korean_plate_type(decoded.text, colour, layout),
+            confidence=read.confidence,
+            accepted=decoded.valid and read.confidence >= self.threshold,
+            plate_type=korean_plate_type(decoded.text, colour, read.layout),
             char_confidences=decoded.char_confidences,
             box=box,
-            layout=layout.value,
+            layout=read.layout.value,
         )
 
 
