@@ -140,3 +140,18 @@ def test_track_scoring_reads_every_frame_and_votes(tmp_path: Path) -> None:
     assert float(result["string_vote"]) >= 0.5  # type: ignore[arg-type]
     # tracks are not any other synthetic check's crops
     assert tracks.SPLIT not in (check.SPLIT, calibrate.SPLIT)
+
+
+@pytest.mark.usefixtures("every_face")
+def test_calibration_can_set_the_choice_it_calibrates_for(
+    tmp_path: Path, fonts: generate.Typefaces
+) -> None:
+    model = model_copy(tmp_path)
+    result = calibrate.calibrate_card(model, seed=5, n=20, workers=1, choice="layout_mean")
+    card = json.loads(model.with_suffix(".json").read_text(encoding="utf-8"))
+    assert card["choice"] == "layout_mean"
+    assert card["reject_threshold"] == result["reject_threshold"]
+    assert "confidence" not in card  # the fields not given stay as they were
+    # The figures are the reads of the card as written: the same crops read again agree.
+    reads = calibrate.product_reads(model, seed=5, n=20, workers=1)
+    assert card["calibration"]["exact"] == round(float(reads.correct.mean()), 4)

@@ -400,3 +400,118 @@ def test_a_card_may_take_the_text_posterior_as_the_confidence(
     assert posterior.read_crop(one_line, "white").confidence < 1e-6
     with pytest.raises(ModelMissingError, match="confidence"):
         KoreanRecognizer(model_path=model_copy(tmp_path, confidence="loudest_character"))
+
+
+@pytest.mark.parametrize(
+    ("columns", "labels"),
+    [(5, [1, 2]), (5, [1, 1]), (4, []), (6, [2, 3, 2]), (3, [1, 1]), (5, [3])],
+)
+def test_the_forced_alignment_is_the_best_path_to_the_text(columns: int, labels: list[int]) -> None:
+    """Against every frame labelling enumerated: the best of those that collapse to the text.
+    Only blanks and the text's labels can spell it, so the enumeration keeps to those."""
+    rng = np.random.default_rng(columns * 10 + len(labels))
+    x = rng.normal(0, 2, size=(columns, len(TOKENS)))
+    lp = (x - np.log(np.exp(x).sum(axis=-1, keepdims=True))).astype(np.float32)
+    tokens = tuple(TOKENS[k] for k in labels)
+    used = sorted({0, *labels})
+    best, best_path = -np.inf, None
+    for path in itertools.product(used, repeat=columns):
+        if _collapse_ids(path) == labels:
+            score = sum(float(lp[t, k]) for t, k in enumerate(path))
+            if score > best:
+                best, best_path = score, path
+    assert decode.aligned_log_prob(lp, tokens) == pytest.approx(best, abs=1e-4)
+    d = decode.aligned(lp, tokens)
+    assert d.tokens == tokens
+    assert d.log_prob == pytest.approx(best, abs=1e-4)
+    probs = np.exp(lp)
+    # Each character's confidence is its best column on the path, as a decoded read's is.
+    assert best_path is not None
+    assert d.char_confidences == pytest.approx(
+        decode._collapse(np.array(best_path), probs)[1], abs=1e-5
+    )
+
+
+def test_a_text_the_columns_cannot_spell_aligns_nowhere() -> None:
+    lp = logits({})[:2]
+    tokens = tuple(tokenize("11"))
+    assert decode.aligned_log_prob(lp, tokens) == -np.inf
+    d = decode.aligned(lp, tokens)
+    assert (d.valid, d.log_prob) == (False, -np.inf)
+
+
+def _layout_mean_reference(lps: np.ndarray, layouts: list[object]) -> tuple[str, object, float]:
+    """Every view's best valid read searched on its own, each scored by its text's forced
+    alignment in every view of its layout, averaged: the best candidate's text and layout and
+    its text's best path among those views."""
+    best: tuple[float, str, object, float] | None = None
+    for i, lp in enumerate(lps):
+        read = constrained(lp)
+        if not read.valid:
+            continue
+        group = [k for k, lay in enumerate(layouts) if lay is layouts[i]]
+        held = [decode.aligned_log_prob(lps[k], read.tokens) for k in group]
+        score = sum(held) / len(held)
+        if best is None or score > best[0]:
+            best = (score, read.text, layouts[i], max(held))
+    assert best is not None
+    return best[1], best[2], best[3]
+
+
+def test_a_layout_mean_card_reads_the_text_its_layouts_views_hold_best(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The reader prunes the views' searches against the best average so far; the read must be
+    the one that searching every view on its own and scoring every candidate would give."""
+    from qrpark.plates.reader import KoreanRecognizer
+    from tests.plates.conftest import model_copy
+
+    recogniser = KoreanRecognizer(model_path=model_copy(tmp_path, choice="layout_mean"))
+    assert recogniser.choice == "layout_mean"
+    square = np.full((150, 330, 3), 200, np.uint8)  # read in both layouts
+    layouts = [lay for lay, _ in recogniser.views(square)]
+    assert len(layouts) == 4
+    assert len(set(layouts)) == 2
+    for seed in range(40):
+        rng = np.random.default_rng(2000 + seed)
+        if seed % 2:  # views of one plate, each a little different
+            base = _peaked(rng)
+            raw = np.stack([base + rng.normal(0, 1.5, base.shape) for _ in layouts])
+            lps = raw - np.log(np.exp(raw).sum(axis=-1, keepdims=True))
+        else:  # views that read different plates
+            lps = np.stack([_peaked(rng) for _ in layouts])
+        lps = lps.astype(np.float32)
+        monkeypatch.setattr(recogniser, "log_probs", lambda batch, lps=lps: lps)
+        read = recogniser.read_crop(square, "white")
+        text, layout, held = _layout_mean_reference(lps, layouts)
+        assert (read.decoded.text, read.decoded.valid, read.layout) == (text, True, layout)
+        assert read.decoded.log_prob == pytest.approx(held, abs=1e-3)
+        assert read.confidence == pytest.approx(read.decoded.confidence)
+
+
+def test_the_text_both_views_hold_wins_over_one_views_best_path(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """One view leans to 가 and the other firmly to 나: the best single path is the first view's
+    가, but 나 is held better by the two together; its confidence is the second view's path's."""
+    from qrpark.plates.reader import KoreanRecognizer, ModelMissingError
+    from tests.plates.conftest import model_copy
+
+    leaning = spell("12가3456")
+    leaning[8] = {"가": 0.6, "나": 0.38}
+    firm = spell("12나3456")
+    firm[8] = {"나": 0.55, "가": 0.05, "": 0.4}
+    lps = np.stack([logits(leaning), logits(firm)])  # one layout, two views
+    mean = KoreanRecognizer(model_path=model_copy(tmp_path, choice="layout_mean"))
+    single = KoreanRecognizer()
+    for recogniser in (mean, single):
+        monkeypatch.setattr(recogniser, "log_probs", lambda batch: lps[: len(batch)])
+    one_line = np.full((40, 200, 3), 200, np.uint8)
+    assert len(mean.views(one_line)) == 2
+    assert single.read_crop(one_line, "white").decoded.text == "12가3456"
+    read = mean.read_crop(one_line, "white")
+    assert read.decoded.text == "12나3456"
+    assert read.decoded == decode.aligned(lps[1], read.decoded.tokens)
+    assert read.confidence == pytest.approx(0.55, abs=0.01)
+    with pytest.raises(ModelMissingError, match="choice"):
+        KoreanRecognizer(model_path=model_copy(tmp_path, choice="loudest_view"))

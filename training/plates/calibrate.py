@@ -24,7 +24,7 @@ from training.plates import generate
 from training.plates.dataset import map_chunks
 
 from qrpark.plates.preprocess import Layout
-from qrpark.plates.reader import CONFIDENCE_MEASURES, KoreanRecognizer
+from qrpark.plates.reader import CHOICES, CONFIDENCE_MEASURES, KoreanRecognizer
 
 #: Highest share of wrong reads allowed among accepted synthetic reads.
 TARGET_WRONG_RATE = 0.01
@@ -125,18 +125,25 @@ def calibrate_card(
     workers: int,
     side_trims: list[float] | None = None,
     confidence: str | None = None,
+    choice: str | None = None,
 ) -> dict[str, object]:
     """Calibrate ``model`` and write the threshold and its figures into its card; with
-    ``side_trims``, first set the views the recogniser reads it in, and with ``confidence`` the
-    measure of a read's confidence (``reader.CONFIDENCE_MEASURES``): the threshold holds for
-    those only."""
+    ``side_trims``, first set the views the recogniser reads it in, with ``confidence`` the
+    measure of a read's confidence (``reader.CONFIDENCE_MEASURES``) and with ``choice`` how a
+    read is chosen among the views (``reader.CHOICES``): the threshold holds for those only."""
     card_path = model.with_suffix(".json")
-    if side_trims is not None or confidence is not None:
+    changes = {
+        key: value
+        for key, value in (
+            ("side_trims", side_trims),
+            ("confidence", confidence),
+            ("choice", choice),
+        )
+        if value is not None
+    }
+    if changes:
         card = json.loads(card_path.read_text(encoding="utf-8"))
-        if side_trims is not None:
-            card["side_trims"] = side_trims
-        if confidence is not None:
-            card["confidence"] = confidence
+        card.update(changes)
         card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", "utf-8")
     reads = product_reads(model, seed, n, workers)
     correct, conf = reads.correct, reads.conf
@@ -179,9 +186,21 @@ def main() -> None:
         help="how a read's confidence is worked out; written into the card. Default: the "
         "card's own",
     )
+    ap.add_argument(
+        "--choice",
+        choices=CHOICES,
+        help="how a read is chosen among a crop's views; written into the card. Default: the "
+        "card's own",
+    )
     args = ap.parse_args()
     figures = calibrate_card(
-        args.model, args.seed, args.n, args.workers, args.side_trims, args.confidence
+        args.model,
+        args.seed,
+        args.n,
+        args.workers,
+        args.side_trims,
+        args.confidence,
+        args.choice,
     )
     print(json.dumps(figures))
 

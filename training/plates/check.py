@@ -101,6 +101,8 @@ def figures(model: Path, n: int, reads: Reads) -> dict:
         # Read right and accepted: how many short plates a lot would take without a person.
         "short_accepted_exact": _exact_where(reads.correct & accepted, reads.short),
         "side_trims": list(recogniser.side_trims),
+        "choice": recogniser.choice,
+        "confidence_measure": recogniser.confidence_measure,
         "reject_threshold": threshold,
         "accepted": own["accepted"],
         "wrong_among_accepted": own["wrong_among_accepted"],

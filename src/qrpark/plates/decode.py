@@ -26,6 +26,7 @@ from qrpark.plates.domain import (
     GRAMMAR,
     GRAMMAR_ACCEPT,
     GRAMMAR_START,
+    TOKEN_INDEX,
     TOKENS,
     grammar_accepts,
     token_kind,
@@ -275,6 +276,66 @@ def _backtrack(back: npt.NDArray[np.int32], state: int, label: int) -> npt.NDArr
         path[t] = label
         state, label = (int(v) for v in back[t, state, label])
     return path
+
+
+def _forced(
+    log_probs: F32, tokens: tuple[str, ...], back: npt.NDArray[np.int8] | None = None
+) -> tuple[float, int, npt.NDArray[np.int64]]:
+    """The best score of a path that collapses to exactly ``tokens`` (a Viterbi pass over the
+    labels with a blank before, between and after them, as in ``text_log_posterior``), the
+    extended state it ends in and the extended labels. With ``back`` (columns × states), each
+    state's best predecessor is written into it: how many states back it lies (0, 1 or 2)."""
+    ext = np.zeros(2 * len(tokens) + 1, np.int64)
+    ext[1::2] = [TOKEN_INDEX[t] for t in tokens]
+    n_s = len(ext)
+    # A label may follow the label two states back, over its blank, where the two differ.
+    no_jump = np.full(n_s, -np.inf)
+    no_jump[2:][(ext[2:] != 0) & (ext[2:] != ext[:-2])] = 0.0
+    emit = np.asarray(log_probs, np.float64)[:, ext]
+    score = np.full(n_s, -np.inf)
+    score[: min(2, n_s)] = emit[0, : min(2, n_s)]
+    step = np.full(n_s, -np.inf)  # from the state before
+    jump = np.full(n_s, -np.inf)  # from two states before, over a blank
+    for t in range(1, emit.shape[0]):
+        step[1:] = score[:-1]
+        jump[2:] = score[:-2]
+        jump += no_jump
+        if back is None:
+            np.maximum(score, step, out=score)
+            np.maximum(score, jump, out=score)
+        else:
+            stepped = step > score
+            np.maximum(score, step, out=score)
+            jumped = jump > score
+            np.maximum(score, jump, out=score)
+            back[t] = np.where(jumped, 2, stepped)
+        score += emit[t]
+    end = n_s - 1 if n_s == 1 or score[-1] >= score[-2] else n_s - 2
+    return float(score[end]), end, ext
+
+
+def aligned_log_prob(log_probs: F32, tokens: tuple[str, ...]) -> float:
+    """The log-probability of the best path whose collapsed string is exactly ``tokens`` (a
+    forced alignment): how well these columns hold a text another view read, whatever their
+    own best read is. Minus infinity where the columns are too few to spell it (a repeated label
+    needs a blank between its copies)."""
+    return _forced(log_probs, tokens)[0]
+
+
+def aligned(log_probs: F32, tokens: tuple[str, ...], start: str = GRAMMAR_START) -> Decoded:
+    """The best path whose collapsed string is exactly ``tokens``, with its characters'
+    confidences (``aligned_log_prob``'s path); marked invalid, with a log-probability of minus
+    infinity, where the columns cannot spell the text."""
+    n_t = len(log_probs)
+    back = np.zeros((n_t, 2 * len(tokens) + 1), np.int8)
+    score, state, ext = _forced(log_probs, tokens, back)
+    if not np.isfinite(score):
+        return Decoded("".join(tokens), tokens, (0.0,) * len(tokens), -np.inf, False)
+    path = np.zeros(n_t, np.int64)
+    for t in range(n_t - 1, -1, -1):
+        path[t] = ext[state]
+        state -= int(back[t, state])
+    return _result(path, np.asarray(log_probs), start)
 
 
 def text_log_posterior(log_probs: F32, labels: list[int]) -> npt.NDArray[np.float64]:

@@ -17,7 +17,14 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from qrpark.plates.decode import Decoded, constrained, greedy, text_log_posterior
+from qrpark.plates.decode import (
+    Decoded,
+    aligned,
+    aligned_log_prob,
+    constrained,
+    greedy,
+    text_log_posterior,
+)
 from qrpark.plates.detector import FinderModelMissingError, LearnedFinder, onnx_session
 from qrpark.plates.domain import (
     GRAMMAR_START,
@@ -60,6 +67,15 @@ REGIONAL_COLOURS = frozenset({"yellow", "orange"})
 WEAKEST_CHARACTER = "weakest_character"
 TEXT_POSTERIOR = "text_posterior"
 CONFIDENCE_MEASURES = (WEAKEST_CHARACTER, TEXT_POSTERIOR)
+
+#: How a crop's read is chosen among its views, as its model card names it (``"choice"``; a card
+#: without the field means the first): the best path of any one view, or the text whose best
+#: paths score highest on average over the views of its layout, each view's best read a
+#: candidate (docs/plates.md, *A read chosen by every view of its layout*). The card's reject
+#: threshold is calibrated for its choice.
+BEST_VIEW = "best_view"
+LAYOUT_MEAN = "layout_mean"
+CHOICES = (BEST_VIEW, LAYOUT_MEAN)
 
 
 class Mode(StrEnum):
@@ -195,6 +211,8 @@ class KoreanRecognizer:
     side_trims: tuple[float, ...] = field(init=False)
     #: How a read's confidence is worked out (``CONFIDENCE_MEASURES``), from the card.
     confidence_measure: str = field(init=False)
+    #: How a read is chosen among the views (``CHOICES``), from the card.
+    choice: str = field(init=False)
     _session: Any = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -223,6 +241,11 @@ class KoreanRecognizer:
                 f"the model card's confidence {self.confidence_measure!r} is none of "
                 f"{', '.join(CONFIDENCE_MEASURES)}"
             )
+        self.choice = str(meta.get("choice", BEST_VIEW))
+        if self.choice not in CHOICES:
+            raise ModelMissingError(
+                f"the model card's choice {self.choice!r} is none of {', '.join(CHOICES)}"
+            )
         self._session = onnx_session(self.model_path, self.threads)
 
     def log_probs(self, batch: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -241,8 +264,8 @@ class KoreanRecognizer:
 
     def read_crop(self, crop: U8Image, colour: str | None = None) -> CropRead:
         """Best grammar-constrained read of a tight plate crop, over the plausible layouts and the
-        card's views of it: the path with the highest log-probability wins. Its confidence is
-        the card's measure (``CONFIDENCE_MEASURES``).
+        card's views of it, chosen by the card's ``choice`` (``CHOICES``). Its confidence is the
+        card's measure (``CONFIDENCE_MEASURES``).
 
         ``colour`` is the plate's background (``plate_colour``, worked out when not given): a
         blue one-line plate is an EV plate, which prints no region, so its one-line read may hold
@@ -260,20 +283,10 @@ class KoreanRecognizer:
             lps = lps.copy()
             one_line = np.array([lay is Layout.ONE_LINE for lay in layouts])
             lps[np.ix_(one_line, np.arange(lps.shape[1]), _REGION_IDS)] = _IMPOSSIBLE
-        # Cheap greedy reads first. The best valid read so far is the floor a view must reach
-        # to win, so a view's constrained search only looks for valid paths at or above it
-        # (and is skipped when even its unconstrained best path scores below). Views are
-        # searched from the highest greedy score down, so the floor rises early.
-        firsts = [greedy(lp, start) for lp in lps]
-        floor = max((d.log_prob for d in firsts if d.valid), default=None)
-        reads = list(firsts)
-        for i in sorted(range(len(firsts)), key=lambda i: -firsts[i].log_prob):
-            if not firsts[i].valid:
-                reads[i] = constrained(lps[i], beat=floor, start=start)
-                if reads[i].valid and (floor is None or reads[i].log_prob > floor):
-                    floor = reads[i].log_prob
-        win = max(range(len(reads)), key=lambda i: (reads[i].valid, reads[i].log_prob))
-        decoded, layout = reads[win], layouts[win]
+        if self.choice == LAYOUT_MEAN:
+            decoded, layout = _layout_mean(lps, layouts, start)
+        else:
+            decoded, layout = _best_view(lps, layouts, start)
         if not decoded.valid:
             confidence = 0.0
         elif self.confidence_measure == TEXT_POSTERIOR:
@@ -424,6 +437,88 @@ class PlateReader:
         return ImageResult(
             tuple(kept), time.perf_counter() - start, tuple(c.box for c in candidates)
         )
+
+
+def _best_view(
+    lps: npt.NDArray[np.float32], layouts: list[Layout], start: str
+) -> tuple[Decoded, Layout]:
+    """The valid path with the highest log-probability in any one view (``BEST_VIEW``).
+
+    Cheap greedy reads first. The best valid read so far is the floor a view must reach to win,
+    so a view's constrained search only looks for valid paths at or above it (and is skipped
+    when even its unconstrained best path scores below). Views are searched from the highest
+    greedy score down, so the floor rises early."""
+    firsts = [greedy(lp, start) for lp in lps]
+    floor = max((d.log_prob for d in firsts if d.valid), default=None)
+    reads = list(firsts)
+    for i in sorted(range(len(firsts)), key=lambda i: -firsts[i].log_prob):
+        if not firsts[i].valid:
+            reads[i] = constrained(lps[i], beat=floor, start=start)
+            if reads[i].valid and (floor is None or reads[i].log_prob > floor):
+                floor = reads[i].log_prob
+    win = max(range(len(reads)), key=lambda i: (reads[i].valid, reads[i].log_prob))
+    return reads[win], layouts[win]
+
+
+def _layout_mean(
+    lps: npt.NDArray[np.float32], layouts: list[Layout], start: str
+) -> tuple[Decoded, Layout]:
+    """The text the views of its layout hold best together (``LAYOUT_MEAN``): each view's best
+    valid read is a candidate, scored by its text's best path in every view of its layout
+    (``decode.aligned`` where a view read something else), averaged. The read reported is the
+    text's best path among those views, with its characters' confidences.
+
+    Each view keeps the most a valid path can score in it: its greedy score, until a search
+    says less. A candidate's average is at most its own score plus that of the other views of
+    its layout, so a view is searched only for a valid path that could lift its layout's
+    average above the best candidate so far (its ``beat``), and skipped where none could.
+    Views whose greedy read is valid are taken first, as they cost no search and set the bar
+    early, then the rest, each from the highest greedy score down. With one view per layout
+    this chooses as ``_best_view`` does."""
+    firsts = [greedy(lp, start) for lp in lps]
+    most = [d.log_prob for d in firsts]
+    groups: dict[Layout, list[int]] = {}
+    for i, lay in enumerate(layouts):
+        groups.setdefault(lay, []).append(i)
+    # The best candidate so far: its average, its read where the view that read it holds it
+    # best, its layout, the view that holds it best and its text.
+    best: tuple[float, Decoded | None, Layout, int, tuple[str, ...]] | None = None
+    seen: set[tuple[Layout, tuple[str, ...]]] = set()
+    for i in sorted(range(len(firsts)), key=lambda i: (not firsts[i].valid, -most[i])):
+        layout = layouts[i]
+        group = groups[layout]
+        beat = None
+        if best is not None and np.isfinite(best[0]):
+            beat = best[0] * len(group) - sum(most[k] for k in group if k != i)
+            if most[i] <= beat:
+                continue
+        read = firsts[i] if firsts[i].valid else constrained(lps[i], beat=beat, start=start)
+        if not read.valid:  # no valid path at or above the beat (none at all without one)
+            most[i] = -np.inf if beat is None else min(most[i], beat)
+            continue
+        most[i] = read.log_prob  # the view's best valid path
+        if (layout, read.tokens) in seen:
+            continue
+        seen.add((layout, read.tokens))
+        held = [read.log_prob if k == i else _held(lps[k], firsts[k], read.tokens) for k in group]
+        score = sum(held) / len(group)
+        if best is None or score > best[0]:
+            top = group[int(np.argmax(held))]
+            best = (score, read if top == i else None, layout, top, read.tokens)
+    if best is None:  # no valid read in any view: the best path of all, marked invalid
+        win = max(range(len(firsts)), key=lambda i: firsts[i].log_prob)
+        return firsts[win], layouts[win]
+    _, own, layout, top, tokens = best
+    if own is not None:
+        return own, layout
+    # The text's best path is in a view that read something else.
+    return firsts[top] if firsts[top].tokens == tokens else aligned(lps[top], tokens, start), layout
+
+
+def _held(lp: npt.NDArray[np.float32], first: Decoded, tokens: tuple[str, ...]) -> float:
+    """The best path's score for ``tokens`` in one view: its greedy read's where that spells
+    them (no path scores more), else the forced alignment's."""
+    return first.log_prob if first.tokens == tokens else aligned_log_prob(lp, tokens)
 
 
 def without_line_reads(reads: list[PlateRead]) -> list[PlateRead]:
