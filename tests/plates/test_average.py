@@ -49,8 +49,8 @@ def _weights(path: Path) -> dict[str, np.ndarray]:
 def test_the_average_holds_the_weighted_mean_of_every_weight_and_computes_like_a_network(
     tmp_path: Path,
 ) -> None:
-    a = _exported(tmp_path, "a", 1)
-    b = _exported(tmp_path, "b", 2, generator_version=7)
+    a = _exported(tmp_path, "a", 1, choice="layout_mean")
+    b = _exported(tmp_path, "b", 2, generator_version=7, confidence="text_posterior")
     import onnx
     import onnxruntime as ort
     from training.plates.average import average_card, average_weights
@@ -87,6 +87,9 @@ def test_the_average_holds_the_weighted_mean_of_every_weight_and_computes_like_a
     assert [p["command"] for p in card["average"]] == ["train a", "train b"]
     assert card["side_trims"] == [0.0, 0.03]
     assert card["width"] == 16
+    # How the product reads with the network comes from the first parent, the shipped model.
+    assert card["choice"] == "layout_mean"
+    assert "confidence" not in card
 
 
 def test_a_model_averaged_with_itself_is_itself(tmp_path: Path) -> None:

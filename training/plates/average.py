@@ -32,6 +32,9 @@ from training.plates.calibrate import calibrate_card
 
 #: Card fields that describe how the network reads a crop: every parent must agree on them.
 READING = ("tokens", "input", "width", "arrange_version", "side_trims")
+#: Card fields that say how the product reads with the network rather than how the network
+#: reads a crop: the average takes the first parent's (the shipped model it is made from).
+READ_WITH = ("confidence", "choice")
 #: How far the weights may sum from one.
 TOLERANCE = 1e-9
 
@@ -91,7 +94,7 @@ def average_card(paths: list[Path], weights: list[float], out: Path, seed: int) 
         for key in READING:
             if card.get(key) != cards[0].get(key):
                 raise ValueError(f"{path}'s card reads crops differently: {key} differs")
-    card = {key: cards[0][key] for key in READING if key in cards[0]}
+    card = {key: cards[0][key] for key in (*READING, *READ_WITH) if key in cards[0]}
     card["generator_version"] = max(int(c.get("generator_version", 2)) for c in cards)
     card["seed"] = seed
     card["average"] = [
