@@ -278,19 +278,27 @@ def _backtrack(back: npt.NDArray[np.int32], state: int, label: int) -> npt.NDArr
     return path
 
 
+def _framed(labels: list[int]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """The CTC states of a text: its labels with a blank before, between and after them, and
+    per state whether a path may reach it from two states back, skipping the blank between,
+    as it may where the two labels differ."""
+    ext = np.zeros(2 * len(labels) + 1, np.int64)
+    ext[1::2] = labels
+    skip = np.zeros(len(ext), bool)
+    skip[2:] = (ext[2:] != 0) & (ext[2:] != ext[:-2])
+    return ext, skip
+
+
 def _forced(
     log_probs: F32, tokens: tuple[str, ...], back: npt.NDArray[np.int8] | None = None
 ) -> tuple[float, int, npt.NDArray[np.int64]]:
     """The best score of a path that collapses to exactly ``tokens`` (a Viterbi pass over the
-    labels with a blank before, between and after them, as in ``text_log_posterior``), the
-    extended state it ends in and the extended labels. With ``back`` (columns × states), each
-    state's best predecessor is written into it: how many states back it lies (0, 1 or 2)."""
-    ext = np.zeros(2 * len(tokens) + 1, np.int64)
-    ext[1::2] = [TOKEN_INDEX[t] for t in tokens]
+    text's states, ``_framed``), the state it ends in and the states' labels. With ``back``
+    (columns × states), each state's best predecessor is written into it: how many states back
+    it lies (0, 1 or 2)."""
+    ext, skip = _framed([TOKEN_INDEX[t] for t in tokens])
     n_s = len(ext)
-    # A label may follow the label two states back, over its blank, where the two differ.
-    no_jump = np.full(n_s, -np.inf)
-    no_jump[2:][(ext[2:] != 0) & (ext[2:] != ext[:-2])] = 0.0
+    no_jump = np.where(skip, 0.0, -np.inf)
     emit = np.asarray(log_probs, np.float64)[:, ext]
     score = np.full(n_s, -np.inf)
     score[: min(2, n_s)] = emit[0, : min(2, n_s)]
@@ -347,12 +355,7 @@ def text_log_posterior(log_probs: F32, labels: list[int]) -> npt.NDArray[np.floa
     scores less here than its best path suggests; one the columns agree on scores about its
     characters' probabilities multiplied."""
     lps = np.asarray(log_probs, np.float64)
-    # The labels with a blank before, between and after them; a state may skip the blank
-    # before it where its label differs from the one two states back.
-    ext = np.zeros(2 * len(labels) + 1, np.int64)
-    ext[1::2] = labels
-    skip = np.zeros(len(ext), bool)
-    skip[2:] = (ext[2:] != 0) & (ext[2:] != ext[:-2])
+    ext, skip = _framed(labels)
     emit = lps[:, :, ext]
     alpha = np.full((lps.shape[0], len(ext)), -np.inf)
     alpha[:, 0] = emit[:, 0, 0]

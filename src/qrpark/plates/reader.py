@@ -465,7 +465,7 @@ def _layout_mean(
 ) -> tuple[Decoded, Layout]:
     """The text the views of its layout hold best together (``LAYOUT_MEAN``): each view's best
     valid read is a candidate, scored by its text's best path in every view of its layout
-    (``decode.aligned`` where a view read something else), averaged. The read reported is the
+    (``decode.aligned_log_prob`` where a view read something else), averaged. The read reported is the
     text's best path among those views, with its characters' confidences.
 
     Each view keeps the most a valid path can score in it: its greedy score, until a search
