@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -25,13 +26,19 @@ def test_threshold_is_the_lowest_that_keeps_wrong_reads_rare() -> None:
     assert calibrate.threshold_for(np.zeros(100, bool), conf, target=0.01) == 0.995
 
 
+def _card(model: Path) -> dict[str, Any]:
+    """The model card beside ``model``, as calibration left it."""
+    card: dict[str, Any] = json.loads(model.with_suffix(".json").read_text(encoding="utf-8"))
+    return card
+
+
 @pytest.mark.usefixtures("every_face")
 def test_calibration_reads_like_the_product_and_writes_the_card(
     tmp_path: Path, fonts: generate.Typefaces
 ) -> None:
     model = model_copy(tmp_path)
     figures = calibrate.calibrate_card(model, seed=5, n=40, workers=1)
-    card = json.loads(model.with_suffix(".json").read_text(encoding="utf-8"))
+    card = _card(model)
     assert card["reject_threshold"] == figures["reject_threshold"]
     assert card["calibration"]["reads"] == 40
     assert card["calibration"]["split"] == calibrate.SPLIT
@@ -59,12 +66,12 @@ def test_calibration_can_set_the_views_it_calibrates_for(
 ) -> None:
     model = model_copy(tmp_path, side_trims=None)
     calibrate.calibrate_card(model, seed=5, n=20, workers=1, side_trims=[0.0, 0.03])
-    card = json.loads(model.with_suffix(".json").read_text(encoding="utf-8"))
+    card = _card(model)
     assert card["side_trims"] == [0.0, 0.03]
     assert card["calibration"]["reads"] == 20
     # Left out, the card's own views stay.
     calibrate.calibrate_card(model, seed=5, n=20, workers=1)
-    card = json.loads(model.with_suffix(".json").read_text(encoding="utf-8"))
+    card = _card(model)
     assert card["side_trims"] == [0.0, 0.03]
 
 
@@ -75,14 +82,14 @@ def test_calibration_can_set_the_confidence_it_calibrates_for(
     model = model_copy(tmp_path)
     weakest = calibrate.product_reads(model, seed=5, n=20, workers=1)
     calibrate.calibrate_card(model, seed=5, n=20, workers=1, confidence="text_posterior")
-    card = json.loads(model.with_suffix(".json").read_text(encoding="utf-8"))
+    card = _card(model)
     assert card["confidence"] == "text_posterior"
     posterior = calibrate.product_reads(model, seed=5, n=20, workers=1)
     # The same reads, each with the other measure's confidence.
     assert np.array_equal(posterior.correct, weakest.correct)
     assert not np.allclose(posterior.conf, weakest.conf)
     calibrate.calibrate_card(model, seed=5, n=20, workers=1)
-    card = json.loads(model.with_suffix(".json").read_text(encoding="utf-8"))
+    card = _card(model)
     assert card["confidence"] == "text_posterior"
 
 
@@ -98,10 +105,7 @@ def test_synthetic_check_scores_held_out_typefaces(
     # A typeface the model never saw is harder, but still mostly read.
     assert result["exact"] > 0.4
     assert 0.0 <= result["accepted"] <= 1.0
-    assert (
-        result["reject_threshold"]
-        == json.loads(model.with_suffix(".json").read_text(encoding="utf-8"))["reject_threshold"]
-    )
+    assert result["reject_threshold"] == _card(model)["reject_threshold"]
     # The check's crops are not the calibration's.
     assert check.SPLIT != calibrate.SPLIT
 
@@ -148,7 +152,7 @@ def test_calibration_can_set_the_choice_it_calibrates_for(
 ) -> None:
     model = model_copy(tmp_path)
     result = calibrate.calibrate_card(model, seed=5, n=20, workers=1, choice="layout_mean")
-    card = json.loads(model.with_suffix(".json").read_text(encoding="utf-8"))
+    card = _card(model)
     assert card["choice"] == "layout_mean"
     assert card["reject_threshold"] == result["reject_threshold"]
     assert "confidence" not in card  # the fields not given stay as they were
