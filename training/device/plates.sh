@@ -29,7 +29,7 @@ start=$(date +%s)
 : "${OUT:?OUT must name the folder whose files come back}"
 budget=${PLATES_DEVICE_SECONDS:-540}
 device=${PLATES_DEVICE:-cuda}
-init=${PLATES_INIT:-training/plates/candidates/stage47.onnx}
+init=${PLATES_INIT:-training/plates/candidates/stage48.onnx}
 run=device  # names the PyTorch files training writes and this script brings back
 
 # The whole run goes through one pipe into tee, and the script waits for tee before it exits,
