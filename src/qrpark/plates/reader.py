@@ -465,8 +465,8 @@ def _layout_mean(
 ) -> tuple[Decoded, Layout]:
     """The text the views of its layout hold best together (``LAYOUT_MEAN``): each view's best
     valid read is a candidate, scored by its text's best path in every view of its layout
-    (``decode.aligned_log_prob`` where a view read something else), averaged. The read reported is the
-    text's best path among those views, with its characters' confidences.
+    (``decode.aligned_log_prob`` where a view read something else), averaged. The read reported
+    is the text's best path among those views, with its characters' confidences.
 
     Each view keeps the most a valid path can score in it: its greedy score, until a search
     says less. A candidate's average is at most its own score plus that of the other views of
