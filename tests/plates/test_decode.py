@@ -3,12 +3,14 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
 from qrpark.plates import decode
 from qrpark.plates.decode import constrained, greedy
 from qrpark.plates.domain import TOKEN_INDEX, TOKENS, tokenize
+from qrpark.plates.reader import plate_colour
 
 T = 32
 
@@ -515,3 +517,51 @@ def test_the_text_both_views_hold_wins_over_one_views_best_path(
     assert read.confidence == pytest.approx(0.55, abs=0.01)
     with pytest.raises(ModelMissingError, match="choice"):
         KoreanRecognizer(model_path=model_copy(tmp_path, choice="loudest_view"))
+
+
+@pytest.mark.parametrize(
+    ("bgr", "colour"),
+    [
+        ((245, 245, 245), "white"),
+        ((40, 40, 40), "white"),
+        ((200, 110, 20), "blue"),
+        ((60, 160, 40), "green"),
+        ((20, 200, 230), "yellow"),
+        ((20, 110, 240), "orange"),
+    ],
+)
+def test_plate_colour_is_the_background_under_the_characters(
+    bgr: tuple[int, int, int], colour: str
+) -> None:
+    crop = np.zeros((60, 200, 3), np.uint8)
+    crop[:] = bgr
+    ink = (255, 255, 255) if colour == "orange" else (0, 0, 0)
+    cv2.putText(crop, "12 3456", (12, 44), cv2.FONT_HERSHEY_SIMPLEX, 1.2, ink, 3)
+    assert plate_colour(crop) == colour
+
+
+def test_plate_colour_of_a_crop_too_small_to_see_is_white() -> None:
+    assert plate_colour(np.zeros((0, 4, 3), np.uint8)) == "white"
+    assert plate_colour(np.full((40, 120), 30, np.uint8)) == "white"  # grey: no colour to see
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_full_search_keeps_its_best_path_among_tied_scores(seed: int) -> None:
+    """Whole-nat log-probs tie many paths: the full search's path is still valid, scores what
+    it says, and that score is the best valid one (the plain dynamic programme's)."""
+    from qrpark.plates.domain import GRAMMAR_START_REGIONAL, grammar_accepts
+
+    rng = np.random.default_rng(2000 + seed)
+    lp = np.minimum(np.round(rng.normal(0, 3, (int(rng.integers(8, T + 1)), len(TOKENS)))), 0)
+    lp = (lp - 1).astype(np.float32)
+    for start in (decode.GRAMMAR_START, GRAMMAR_START_REGIONAL):
+        full = decode._full_search(lp, start)
+        plain = start == decode.GRAMMAR_START
+        reference = _reference_best_valid(lp.astype(np.float64)) if plain else None
+        if full is None:
+            assert reference is None
+            continue
+        assert full.valid
+        assert grammar_accepts(list(full.tokens), start)
+        if reference is not None:
+            assert full.log_prob == pytest.approx(reference, abs=1e-6)

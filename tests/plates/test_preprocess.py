@@ -156,3 +156,57 @@ def test_two_views_keep_the_more_probable_read(tmp_path: Path, model_fonts: Type
     # Within 200 synthetic crops the tighter view changes some reads: the test sees both views
     # win (the crops it reads depend on the bundled model's faces).
     assert picked_tight > 0
+
+
+def _u8_samples(rng: np.random.Generator, count: int) -> list[np.ndarray]:
+    """uint8 images of many sizes: uniform, few-valued, bell-shaped and flat ones."""
+    out = []
+    for i in range(count):
+        n = int(rng.choice([1, 2, 3, 7, 100, preprocess.INPUT_H * preprocess.INPUT_W]))
+        shape = (preprocess.INPUT_H, preprocess.INPUT_W) if n == 4096 else (n,)
+        if i % 4 == 0:
+            values = rng.integers(0, 256, shape)
+        elif i % 4 == 1:
+            values = rng.integers(0, 3, shape) * int(rng.integers(1, 120))
+        elif i % 4 == 2:
+            values = np.clip(rng.normal(128, 40, shape), 0, 255)
+        else:
+            values = np.full(shape, int(rng.integers(0, 256)))
+        out.append(values.astype(np.uint8))
+    return out
+
+
+def test_u8_percentiles_are_numpys_to_the_last_bit() -> None:
+    rng = np.random.default_rng(7)
+    for values in _u8_samples(rng, 400):
+        percents = (2.0, 98.0, 0.0, 100.0, *(float(p) for p in rng.uniform(0, 100, 3)))
+        want = np.percentile(values.astype(np.float32), percents)
+        got = preprocess.u8_percentiles(values, percents)
+        assert got == list(want)
+        # A float64 scalar, as numpy's is: the stretch's arithmetic stays in float64.
+        assert all(type(v) is np.float64 for v in got)
+    with pytest.raises(ValueError, match="empty"):
+        preprocess.u8_percentiles(np.zeros(0, np.uint8), (50.0,))
+
+
+def test_u8_median_is_numpys() -> None:
+    rng = np.random.default_rng(8)
+    for values in _u8_samples(rng, 400):
+        assert preprocess.u8_median(values) == float(np.median(values.astype(np.float32)))
+    with pytest.raises(ValueError, match="no values"):
+        preprocess.u8_median(np.zeros(0, np.uint8))
+
+
+def test_normalise_contrast_stretches_as_numpys_percentiles_do() -> None:
+    rng = np.random.default_rng(9)
+    for values in _u8_samples(rng, 60):
+        g = values.astype(np.float32)
+        lo, hi = np.percentile(g, (2.0, 98.0))
+        scale = max(float(hi - lo), 16.0)
+        want = (np.clip((g - lo) / scale, 0.0, 1.0) * 2.0 - 1.0).astype(np.float32)
+        got = preprocess.normalise_contrast(values)
+        assert got.dtype == np.float32
+        assert np.array_equal(got, want)
+    # Float input (not a camera's bytes) takes numpy's percentiles directly.
+    ramp = np.linspace(0.0, 255.0, 4096, dtype=np.float32).reshape(32, 128)
+    assert np.isclose(preprocess.normalise_contrast(ramp).min(), -1.0)

@@ -214,18 +214,45 @@ def _pruned_search(
     return True, np.array(path[::-1], np.int64)
 
 
+def _moves() -> tuple[npt.NDArray[np.intp], ...]:
+    """Every grammar move as (from state, to state, label), ordered by target (state, label) and
+    then by source state; with where each target's moves begin in that order, the targets'
+    states and labels, and per move its target's index among them."""
+    src, dst, label = np.nonzero(_EDGES)
+    label = label + 1
+    order = np.lexsort((src, label, dst))
+    src, dst, label = src[order], dst[order], label[order]
+    starts = np.flatnonzero(np.r_[True, (dst[1:] != dst[:-1]) | (label[1:] != label[:-1])])
+    group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(src)]))
+    return src, dst, label, starts, dst[starts], label[starts], group
+
+
+_MOVE_SRC, _MOVE_DST, _MOVE_LABEL, _TARGET_STARTS, _TARGET_STATE, _TARGET_LABEL, _MOVE_TARGET = (
+    _moves()
+)
+
+
 def _full_search(log_probs: F32, start_state: str = GRAMMAR_START) -> Decoded | None:
     """The vectorised Viterbi search over every (grammar state, label) pair: the best valid
-    path from ``start_state``, or None when none fits in the columns."""
+    path from ``start_state``, or None when none fits in the columns.
+
+    A new token moves along the grammar's moves (``_moves``: a few hundred (state, label)
+    pairs, where a dense array of every state to every state holds tens of thousands); each
+    target takes its best move, the lowest source state on a tie."""
     n_t, n_c = log_probs.shape
     n_g = len(_STATES)
     states = np.arange(n_g)
     # score[g, l]: best log-prob of a prefix ending in grammar state g with frame label l.
     score = np.full((n_g, n_c), _NEG, np.float64)
-    back = np.zeros((n_t, n_g, n_c, 2), np.int32)  # (previous g, previous l)
+    # (previous g, previous l), first as if every label were held in its state from the column
+    # before: each column then writes only its blanks and its moves.
+    back = np.empty((n_t, n_g, n_c, 2), np.int32)
+    back[..., 0] = states[:, None]
+    back[..., 1] = np.arange(n_c)
     lp = log_probs.astype(np.float64)
     start = _STATE_INDEX[start_state]
     score[start, 0] = lp[0, 0]
+    back[0] = 0
     back[0, start, 0] = (start, 0)
     for kind, ids in _KIND_IDS.items():
         nxt = GRAMMAR[start_state].get(kind)
@@ -234,8 +261,9 @@ def _full_search(log_probs: F32, start_state: str = GRAMMAR_START) -> Decoded | 
             score[g2, ids] = lp[0, ids]
             back[0, g2, ids, 0] = start
             back[0, g2, ids, 1] = 0
-    labels = np.arange(1, n_c)
-    columns = np.arange(n_c - 1)
+    src, labels = _MOVE_SRC, _MOVE_LABEL
+    order = np.arange(len(src))
+    to_g, to_l = _TARGET_STATE, _TARGET_LABEL
     for t in range(1, n_t):
         step = back[t]
         best_l = np.argmax(score, axis=1)
@@ -244,22 +272,22 @@ def _full_search(log_probs: F32, start_state: str = GRAMMAR_START) -> Decoded | 
         # label itself the runner-up (the same label again would be a repeat, not a new token).
         top2 = np.argpartition(score, -2, axis=1)[:, -2:]
         runner_l = np.where(top2[:, 1] == best_l, top2[:, 0], top2[:, 1])
-        same = labels[None, :] == best_l[:, None]
-        prev_l = np.where(same, runner_l[:, None], best_l[:, None])
-        emit = np.where(same, score[states, runner_l][:, None], best_v[:, None]) + lp[t, 1:]
-        # A new token moves along the grammar edge of its kind: all states and labels at once.
-        routed = np.where(_EDGES, emit[:, None, :], _NEG)  # (from g, to g, label)
-        src = np.argmax(routed, axis=0)  # ties go to the lowest state index
-        moved = np.take_along_axis(routed, src[None], axis=0)[0]
-        repeat = score[:, 1:] + lp[t, 1:]  # the same label again, same state
-        better = moved > repeat
-        new = np.empty_like(score)
+        same = labels == best_l[src]
+        prev_l = np.where(same, runner_l[src], best_l[src])
+        moves = np.where(same, score[src, runner_l[src]], best_v[src]) + lp[t, labels]
+        # Each target's best move: its highest score, from the lowest source on a tie (the
+        # moves are ordered by source within a target).
+        top = np.maximum.reduceat(moves, _TARGET_STARTS)
+        hit = np.where(moves == top[_MOVE_TARGET], order, len(order))
+        win = np.minimum.reduceat(hit, _TARGET_STARTS)
+        new = score + lp[t]  # the same label again, same state
         new[:, 0] = best_v + lp[t, 0]  # a blank after anything
-        new[:, 1:] = np.where(better, moved, repeat)
-        step[:, 0, 0] = states
         step[:, 0, 1] = best_l
-        step[:, 1:, 0] = np.where(better, src, states[:, None])
-        step[:, 1:, 1] = np.where(better, prev_l[src, columns], labels[None, :])
+        better = top > new[to_g, to_l]
+        g2, l2, w = to_g[better], to_l[better], win[better]
+        new[g2, l2] = top[better]
+        step[g2, l2, 0] = src[w]
+        step[g2, l2, 1] = prev_l[w]
         score = new
     acc = _STATE_INDEX[GRAMMAR_ACCEPT]
     end_l = int(np.argmax(score[acc]))

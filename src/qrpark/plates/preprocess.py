@@ -220,10 +220,53 @@ def trim_sides(grey: U8Image, share: float) -> U8Image | None:
     return grey[:, cut : w - cut]
 
 
+def order_statistics(values: U8Image, ranks: Sequence[int]) -> list[int]:
+    """The values at ``ranks`` (0-based) of ``values`` sorted, from a histogram: a uint8 image
+    needs no sort."""
+    cum = np.bincount(values.ravel(), minlength=256).cumsum()
+    return [int(v) for v in np.searchsorted(cum, ranks, side="right")]
+
+
+def u8_percentiles(values: U8Image, percents: Sequence[float]) -> list[np.float64]:
+    """``np.percentile(values, percents)`` (its default, linear method) to the last bit, for a
+    uint8 image, in a fraction of its time: the two order statistics around each percentile come
+    from a histogram, and the interpolation between them is numpy's, step by step (a float64
+    index ``(n - 1) q``, its fraction as the weight, taken from the upper value where it
+    is a half or more)."""
+    n = values.size
+    if n == 0:
+        raise ValueError("percentiles of an empty image")
+    spots = []
+    for p in percents:
+        virtual = (n - 1) * (p / 100.0)
+        below = min(max(int(np.floor(virtual)), 0), n - 1)
+        spots.append((virtual - below, below, min(below + 1, n - 1)))
+    ranks = order_statistics(values, [r for _, a, b in spots for r in (a, b)])
+    out = []
+    for i, (weight, _, _) in enumerate(spots):
+        a, b = float(ranks[2 * i]), float(ranks[2 * i + 1])
+        diff = b - a
+        out.append(np.float64(b - diff * (1.0 - weight) if weight >= 0.5 else a + diff * weight))
+    return out
+
+
+def u8_median(values: U8Image) -> float:
+    """``float(np.median(values.astype(np.float32)))`` to the last bit, for uint8 values: the
+    middle value, or the mean of the two middle values, from a histogram."""
+    n = values.size
+    if n == 0:
+        raise ValueError("the median of no values")
+    a, b = order_statistics(values, [(n - 1) // 2, n // 2])
+    return (a + b) / 2.0
+
+
 def normalise_contrast(grey: U8Image) -> F32:
     """Float input in [-1, 1] after a per-crop percentile stretch (cheap AGC for IR frames)."""
     g = grey.astype(np.float32)
-    lo, hi = np.percentile(g, (2.0, 98.0))
+    if grey.dtype == np.uint8:
+        lo, hi = u8_percentiles(grey, (2.0, 98.0))
+    else:
+        lo, hi = np.percentile(g, (2.0, 98.0))
     scale = max(float(hi - lo), 16.0)
     x = np.clip((g - lo) / scale, 0.0, 1.0)
     out: F32 = (x * 2.0 - 1.0).astype(np.float32)

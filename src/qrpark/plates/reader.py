@@ -46,6 +46,7 @@ from qrpark.plates.preprocess import (
     model_input,
     to_grey,
     trim_sides,
+    u8_median,
     valid_side_trims,
 )
 
@@ -154,14 +155,15 @@ def plate_colour(crop: U8Image) -> str:  # noqa: PLR0911 (one return per colour)
         return "white"
     h, w = crop.shape[:2]
     centre = crop[h // 6 : h - h // 6, w // 10 : w - w // 10]
-    hsv = cv2.cvtColor(centre, cv2.COLOR_BGR2HSV).reshape(-1, 3).astype(np.float32)
+    if centre.size == 0:  # too small to see a background: read as a white plate
+        return "white"
+    hsv = np.asarray(cv2.cvtColor(centre, cv2.COLOR_BGR2HSV), np.uint8).reshape(-1, 3)
     # The background is the commoner half of the pixels: take the brighter-or-more-saturated
     # half by value, characters being the minority.
-    sat = float(np.median(hsv[:, 1]))
+    sat = u8_median(hsv[:, 1])
     if sat < 70:
         return "white"
-    coloured = hsv[hsv[:, 1] >= sat]
-    hue = float(np.median(coloured[:, 0]))
+    hue = u8_median(hsv[hsv[:, 1] >= sat, 0])
     if hue < 17 or hue >= 170:
         return "orange"
     if hue < 35:
