@@ -187,6 +187,8 @@ def test_u8_percentiles_are_numpys_to_the_last_bit() -> None:
         assert all(type(v) is np.float64 for v in got)
     with pytest.raises(ValueError, match="empty"):
         preprocess.u8_percentiles(np.zeros(0, np.uint8), (50.0,))
+    with pytest.raises(ValueError, match="between 0 and 100"):
+        preprocess.u8_percentiles(np.zeros(4, np.uint8), (2.0, 101.0))
 
 
 def test_u8_median_is_numpys() -> None:

@@ -215,30 +215,28 @@ def _pruned_search(
 
 
 def _moves() -> tuple[npt.NDArray[np.intp], ...]:
-    """Every grammar move as (from state, to state, label), ordered by target (state, label) and
-    then by source state; with where each target's moves begin in that order, the targets'
-    states and labels, and per move its target's index among them."""
+    """Every grammar move (from state, to state, label), ordered by its target (to state, label)
+    and then by source state: per move its source state, its label and its target's index; per
+    target where its moves begin in that order, its state and its label."""
     src, dst, label = np.nonzero(_EDGES)
     label = label + 1
     order = np.lexsort((src, label, dst))
     src, dst, label = src[order], dst[order], label[order]
     starts = np.flatnonzero(np.r_[True, (dst[1:] != dst[:-1]) | (label[1:] != label[:-1])])
-    group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(src)]))
-    return src, dst, label, starts, dst[starts], label[starts], group
+    target = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(src)]))
+    return src, label, target, starts, dst[starts], label[starts]
 
 
-_MOVE_SRC, _MOVE_DST, _MOVE_LABEL, _TARGET_STARTS, _TARGET_STATE, _TARGET_LABEL, _MOVE_TARGET = (
-    _moves()
-)
+_MOVE_SRC, _MOVE_LABEL, _MOVE_TARGET, _TARGET_STARTS, _TARGET_STATE, _TARGET_LABEL = _moves()
 
 
 def _full_search(log_probs: F32, start_state: str = GRAMMAR_START) -> Decoded | None:
     """The vectorised Viterbi search over every (grammar state, label) pair: the best valid
     path from ``start_state``, or None when none fits in the columns.
 
-    A new token moves along the grammar's moves (``_moves``: a few hundred (state, label)
-    pairs, where a dense array of every state to every state holds tens of thousands); each
-    target takes its best move, the lowest source state on a tie."""
+    A new token moves along the grammar's moves (``_moves``: a few hundred, where a dense
+    array of every state to every state and label holds ten thousand); each target (state,
+    label) takes its best move, from the lowest source state on a tie."""
     n_t, n_c = log_probs.shape
     n_g = len(_STATES)
     states = np.arange(n_g)

@@ -236,6 +236,8 @@ def u8_percentiles(values: U8Image, percents: Sequence[float]) -> list[np.float6
     n = values.size
     if n == 0:
         raise ValueError("percentiles of an empty image")
+    if not all(0.0 <= p <= 100.0 for p in percents):
+        raise ValueError(f"percentiles must be between 0 and 100, not {list(percents)}")
     spots = []
     for p in percents:
         virtual = (n - 1) * (p / 100.0)
