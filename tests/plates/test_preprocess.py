@@ -161,9 +161,10 @@ def test_two_views_keep_the_more_probable_read(tmp_path: Path, model_fonts: Type
 def _u8_samples(rng: np.random.Generator, count: int) -> list[np.ndarray]:
     """uint8 images of many sizes: uniform, few-valued, bell-shaped and flat ones."""
     out = []
+    model_input = preprocess.INPUT_H * preprocess.INPUT_W
     for i in range(count):
-        n = int(rng.choice([1, 2, 3, 7, 100, preprocess.INPUT_H * preprocess.INPUT_W]))
-        shape = (preprocess.INPUT_H, preprocess.INPUT_W) if n == 4096 else (n,)
+        n = int(rng.choice([1, 2, 3, 7, 100, model_input]))
+        shape = (preprocess.INPUT_H, preprocess.INPUT_W) if n == model_input else (n,)
         if i % 4 == 0:
             values = rng.integers(0, 256, shape)
         elif i % 4 == 1:

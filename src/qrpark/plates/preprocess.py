@@ -240,8 +240,8 @@ def u8_percentiles(values: U8Image, percents: Sequence[float]) -> list[np.float6
         raise ValueError(f"percentiles must be between 0 and 100, not {list(percents)}")
     spots = []
     for p in percents:
-        virtual = (n - 1) * (p / 100.0)
-        below = min(max(int(np.floor(virtual)), 0), n - 1)
+        virtual = (n - 1) * (p / 100.0)  # within [0, n - 1]: the percents were checked
+        below = int(virtual)
         spots.append((virtual - below, below, min(below + 1, n - 1)))
     ranks = order_statistics(values, [r for _, a, b in spots for r in (a, b)])
     out = []
